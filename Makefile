@@ -1,0 +1,61 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# rlist build and test harness.  Everything built goes to build/; the
+# kernel tree is build/linux (see README.md).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+# The directories of the repo that mirror kernel paths (the overlay).
+OVERLAY_CANDIDATES := include lib kernel drivers mm Documentation arch tools samples
+OVERLAY_DIRS := $(strip $(foreach d,$(OVERLAY_CANDIDATES),$(if $(wildcard $(d)/.),$(d))))
+export OVERLAY_DIRS
+
+# One compiler string for every build dir (changing it rebuilds all).
+KCC ?= ccache gcc
+BUILD := $(CURDIR)/build
+CCACHE_DIR ?= $(BUILD)/ccache
+JOBS ?= 2
+FORCE ?=
+export KCC BUILD CCACHE_DIR JOBS FORCE
+
+H := harness
+
+.PHONY: help deps tree refresh kunit run check series test clean distclean
+
+help:
+	@echo "targets: deps tree refresh kunit run check series test clean distclean"
+	@echo "main job: make run    tests: make test    (see README.md)"
+
+deps:
+	@$(H)/deps.sh
+
+tree:
+	@$(H)/tree.sh
+
+refresh:
+	@$(H)/refresh.sh
+
+kunit: tree
+	@$(H)/kunit.sh
+
+run: deps tree
+	@$(H)/kunit.sh --suites
+
+# check and series need the UML build of make kunit (same CC, no rebuild).
+check: tree
+	@$(H)/check.sh
+
+series: tree
+	@$(H)/series.sh
+
+test: deps tree
+	@$(H)/test.sh
+
+clean:
+	rm -rf build/uml build/series build/series-check build/series-uml build/logs
+	-git -C build/linux worktree prune 2>/dev/null
+
+distclean:
+	rm -rf build

@@ -1,0 +1,34 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# make deps: install the Debian packages the harness needs.  A no-op when
+# everything is installed.
+set -euo pipefail
+
+PACKAGES="linux-source-6.12 build-essential flex bison bc libelf-dev
+libssl-dev sparse coccinelle qemu-system-x86 python3 ccache rsync cpio
+xz-utils git perl"
+
+missing=()
+for p in $PACKAGES; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+		missing+=("$p")
+	fi
+done
+if [ "${#missing[@]}" -eq 0 ]; then
+	echo "==> deps: all installed"
+	exit 0
+fi
+
+echo "==> deps: installing ${missing[*]}"
+SUDO=
+if [ "$(id -u)" -ne 0 ]; then
+	command -v sudo >/dev/null || {
+		echo "error: not root and no sudo: install ${missing[*]} by hand" >&2
+		exit 1
+	}
+	SUDO="sudo -n"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,180 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Common helpers for the rlist harness scripts.  Sourced, not executed.
+
+RLIST_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD:-$RLIST_REPO/build}
+TREE=$BUILD/linux
+LOGS=$BUILD/logs
+TARBALL=${TARBALL:-/usr/src/linux-source-6.12.tar.xz}
+TARBALL_TOPDIR=linux-source-6.12
+BASE_TAG=rlist-base
+TREE_BRANCH=rlist
+APPLIED_REF=refs/rlist/applied
+OVERLAY_SUBJECT="rlist: add the files rlist owns"
+RLIST_IDENT_NAME="rlist developers"
+RLIST_IDENT_EMAIL="rlist@localhost"
+# Every directory that may hold overlay files; only existing ones are used.
+OVERLAY_CANDIDATES="include lib kernel drivers mm Documentation arch tools samples"
+# Make and the scripts must use the same compiler string for a build dir,
+# or kbuild rebuilds everything.
+KCC=${KCC:-ccache gcc}
+export CCACHE_DIR=${CCACHE_DIR:-$BUILD/ccache}
+
+die() {
+	echo "error: $*" >&2
+	exit 1
+}
+
+info() {
+	echo "==> $*"
+}
+
+# The overlay directories present in the repo (the Makefile passes its
+# OVERLAY_DIRS down; scripts run by hand compute the same list).
+overlay_dirs() {
+	local d
+
+	if [ -n "${OVERLAY_DIRS:-}" ]; then
+		echo "$OVERLAY_DIRS"
+		return
+	fi
+	for d in $OVERLAY_CANDIDATES; do
+		[ -d "$RLIST_REPO/$d" ] && printf '%s ' "$d"
+	done
+	echo
+}
+
+# Overlay files, one per line, relative to the repo root: tracked or
+# untracked-but-not-ignored files under the overlay directories that exist
+# on disk (so a file being written is picked up before it is committed).
+overlay_files() {
+	local dirs f
+
+	dirs=$(overlay_dirs)
+	[ -n "$dirs" ] || return 0
+	# shellcheck disable=SC2086
+	git -C "$RLIST_REPO" ls-files --cached --others --exclude-standard \
+		-- $dirs | sort -u | while IFS= read -r f; do
+		[ -f "$RLIST_REPO/$f" ] && printf '%s\n' "$f"
+	done
+}
+
+# Patch files in series order, one absolute path per line.
+series_patches() {
+	local p series=$RLIST_REPO/patches/series
+
+	[ -f "$series" ] || return 0
+	while IFS= read -r p || [ -n "$p" ]; do
+		p=${p%%#*}
+		p=$(echo "$p" | tr -d '[:space:]')
+		[ -n "$p" ] || continue
+		[ -f "$RLIST_REPO/patches/$p" ] ||
+			die "patches/series lists $p but patches/$p does not exist"
+		printf '%s\n' "$RLIST_REPO/patches/$p"
+	done <"$series"
+}
+
+tgit() {
+	git -C "$TREE" "$@"
+}
+
+require_tree() {
+	[ -d "$TREE/.git" ] || die "no kernel tree in $TREE: run make tree"
+	tgit rev-parse -q --verify "$APPLIED_REF" >/dev/null ||
+		die "$TREE was not prepared by make tree: run make tree"
+}
+
+# The overlay commit of the tree: the first commit after rlist-base.
+overlay_commit() {
+	local c
+
+	c=$(tgit rev-list --reverse --first-parent "$BASE_TAG..${1:-HEAD}" | head -n 1)
+	[ -n "$c" ] || die "no overlay commit on top of $BASE_TAG in $TREE"
+	[ "$(tgit log -1 --format=%s "$c")" = "$OVERLAY_SUBJECT" ] ||
+		die "commit $c after $BASE_TAG is not \"$OVERLAY_SUBJECT\""
+	echo "$c"
+}
+
+# Directories created by the overlay (absent from rlist-base), topmost only:
+# untracked files below them belong to the overlay.
+owned_dirs() {
+	local f d top
+
+	overlay_files | while IFS= read -r f; do
+		d=$(dirname "$f")
+		top=
+		while [ "$d" != . ]; do
+			if tgit cat-file -e "$BASE_TAG:$d" 2>/dev/null; then
+				break
+			fi
+			top=$d
+			d=$(dirname "$d")
+		done
+		[ -n "$top" ] && echo "$top"
+	done | sort -u
+}
+
+# Build the commits "make tree" lays on rlist-base from the repo content,
+# with git plumbing on a private index so that the tree's working tree and
+# index are not touched.  Prints the resulting commit id.
+build_commits() {
+	local idx parent tree commit p info msg base_date
+	local author email date subject
+
+	idx=$(mktemp "$TREE/.git/rlist-index.XXXXXX")
+	info=$(mktemp)
+	msg=$(mktemp)
+	# shellcheck disable=SC2064
+	trap "rm -f '$idx' '$info' '$msg'" RETURN
+
+	series_patches >/dev/null	# dies on a missing patch file
+	base_date=$(tgit log -1 --format=%aI "$BASE_TAG")
+	GIT_INDEX_FILE=$idx tgit read-tree "$BASE_TAG"
+
+	overlay_files | while IFS= read -r p; do
+		local mode=100644 blob
+
+		[ -x "$RLIST_REPO/$p" ] && mode=100755
+		blob=$(git -C "$TREE" hash-object -w --no-filters -- "$RLIST_REPO/$p")
+		printf '%s %s\t%s\n' "$mode" "$blob" "$p"
+	done | GIT_INDEX_FILE=$idx tgit update-index --add --index-info
+
+	tree=$(GIT_INDEX_FILE=$idx tgit write-tree)
+	commit=$(printf '%s\n\n%s\n\n%s\n' "$OVERLAY_SUBJECT" \
+		"Add every file that rlist owns at its kernel path: the range-list
+library, its headers and its tests.  The changes to existing kernel
+files follow as separate patches." \
+		"Signed-off-by: $RLIST_IDENT_NAME <$RLIST_IDENT_EMAIL>" |
+		GIT_AUTHOR_NAME=$RLIST_IDENT_NAME GIT_AUTHOR_EMAIL=$RLIST_IDENT_EMAIL \
+		GIT_AUTHOR_DATE=$base_date \
+		GIT_COMMITTER_NAME=$RLIST_IDENT_NAME GIT_COMMITTER_EMAIL=$RLIST_IDENT_EMAIL \
+		GIT_COMMITTER_DATE=$base_date \
+		tgit commit-tree "$tree" -p "$BASE_TAG")
+	parent=$commit
+
+	while IFS= read -r p; do
+		if ! GIT_INDEX_FILE=$idx tgit apply --cached --whitespace=nowarn "$p"; then
+			echo "error: patch ${p#"$RLIST_REPO"/} does not apply on top of the previous ones; $TREE is unchanged" >&2
+			return 1
+		fi
+		tgit mailinfo "$msg" /dev/null <"$p" >"$info"
+		author=$(sed -n 's/^Author: //p' "$info")
+		email=$(sed -n 's/^Email: //p' "$info")
+		date=$(sed -n 's/^Date: //p' "$info")
+		subject=$(sed -n 's/^Subject: //p' "$info")
+		[ -n "$subject" ] && [ -n "$email" ] ||
+			die "patch ${p#"$RLIST_REPO"/} has no From:/Subject: header"
+		[ -n "$date" ] || date=$base_date
+		tree=$(GIT_INDEX_FILE=$idx tgit write-tree)
+		commit=$( { printf '%s\n\n' "$subject"; cat "$msg"; } |
+			git stripspace |
+			GIT_AUTHOR_NAME=$author GIT_AUTHOR_EMAIL=$email \
+			GIT_AUTHOR_DATE=$date \
+			GIT_COMMITTER_NAME=$author GIT_COMMITTER_EMAIL=$email \
+			GIT_COMMITTER_DATE=$date \
+			tgit commit-tree "$tree" -p "$parent")
+		parent=$commit
+	done < <(series_patches)
+
+	echo "$parent"
+}
