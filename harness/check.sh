@@ -1,0 +1,103 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# make check: hygiene of the rlist sources.  Fails on any finding of
+#  - checkpatch.pl --strict on every overlay source file and every patch;
+#  - sparse (C=2) on the rlist directories, in the UML KUnit build dir
+#    (same CC as make kunit, so nothing else is rebuilt);
+#  - kernel-doc -none -Wall on every overlay .c/.h of the kernel code.
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+# Directories built and checked with sparse, and the headers whose sparse
+# findings count (findings in other kernel headers are upstream's).
+SPARSE_DIRS=${SPARSE_DIRS:-lib/rlist}
+SPARSE_FILES_RE=${SPARSE_FILES_RE:-(lib/rlist/|include/linux/rlist[^/]*\.h)}
+
+fail=0
+
+finding() {
+	echo "check: $*" >&2
+	fail=1
+}
+
+run_checkpatch() {
+	local f out n=0
+
+	info "checkpatch --strict on the overlay files and patches"
+	while IFS= read -r f; do
+		case "$f" in
+		*.c|*.h|*/Kconfig|*/Kconfig.*|*/Makefile|*/Kbuild|*.rst|*.S|*.sh|*.py) ;;
+		*) continue ;;
+		esac
+		n=$((n + 1))
+		if ! out=$(cd "$TREE" && perl scripts/checkpatch.pl --strict --quiet -f "$f" 2>&1); then
+			echo "$out"
+			finding "checkpatch: $f"
+		fi
+	done < <(overlay_files)
+	while IFS= read -r f; do
+		n=$((n + 1))
+		if ! out=$(cd "$TREE" && perl scripts/checkpatch.pl --strict --quiet "$f" 2>&1); then
+			echo "$out"
+			finding "checkpatch: ${f#"$RLIST_REPO"/}"
+		fi
+	done < <(series_patches)
+	echo "    $n file(s) checked"
+}
+
+run_sparse() {
+	local log=$LOGS/sparse.log d rc=0
+
+	info "sparse (C=2) on $SPARSE_DIRS (log: $log)"
+	[ -f "$BUILD/uml/.config" ] || die "no UML build in $BUILD/uml: run make kunit first"
+	command -v sparse >/dev/null || die "sparse is not installed: run make deps"
+	: >"$log"
+	for d in $SPARSE_DIRS; do
+		# kbuild prints sparse findings as <path>:<line>:<col>: warning|error:
+		(cd "$TREE" && make -s ARCH=um O="$BUILD/uml" CC="$KCC" \
+			-j"${JOBS:-2}" C=2 "$d/") >>"$log" 2>&1 || rc=$?
+	done
+	if [ "$rc" -ne 0 ]; then
+		tail -n 30 "$log" >&2
+		finding "sparse: make failed (exit $rc)"
+		return
+	fi
+	if grep -E "(^|/)$SPARSE_FILES_RE[^:]*:[0-9]+:([0-9]+:)? *(warning|error)" "$log"; then
+		finding "sparse reported the findings above"
+	fi
+}
+
+run_kernel_doc() {
+	local f out
+
+	info "kernel-doc -none -Wall on the overlay sources"
+	while IFS= read -r f; do
+		case "$f" in *.c|*.h) ;; *) continue ;; esac
+		case "$f" in include/*|lib/*|kernel/*|drivers/*|mm/*) ;; *) continue ;; esac
+		out=$(cd "$TREE" && perl scripts/kernel-doc -none -Wall "$f" 2>&1) || {
+			echo "$out"
+			finding "kernel-doc failed on $f"
+			continue
+		}
+		if [ -n "$out" ]; then
+			echo "$out"
+			finding "kernel-doc: $f"
+		fi
+	done < <(overlay_files)
+}
+
+main() {
+	require_tree
+	mkdir -p "$LOGS"
+	run_checkpatch
+	run_sparse
+	run_kernel_doc
+	if [ "$fail" -ne 0 ]; then
+		echo "check: FAILED" >&2
+		exit 1
+	fi
+	echo "check: clean"
+}
+
+main "$@"

@@ -1,0 +1,55 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# make kunit / make run: build the UML KUnit kernel with kunit/uml and run
+# its tests.  The whole kunit.py output goes to build/logs/kunit-uml.log;
+# the summary goes to build/logs/kunit-uml.summary, read by make test.
+#
+# Usage: kunit.sh [--suites]   (--suites adds a per-suite table)
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+main() {
+	local log=$LOGS/kunit-uml.log json=$LOGS/kunit-uml.json
+	local summary=$LOGS/kunit-uml.summary rc line passed failed other
+
+	require_tree
+	mkdir -p "$LOGS" "$CCACHE_DIR"
+	rm -f "$json" "$summary"
+	info "kunit.py run --arch=um (log: $log)"
+	set +e
+	(cd "$TREE" && python3 tools/testing/kunit/kunit.py run --arch=um \
+		--build_dir="$BUILD/uml" --kunitconfig="$RLIST_REPO/kunit/uml" \
+		--jobs="${JOBS:-2}" --make_options "CC=$KCC" --timeout=300 \
+		--json="$json") 2>&1 | tee "$log" | grep --line-buffered -E '^\[[0-9:]+\] (Configuring|Building|Starting|Testing complete|Elapsed|.*(FAILED|CRASHED|ERROR))|error:'
+	rc=${PIPESTATUS[0]}
+	set -e
+
+	line=$(grep -E 'Testing complete\. Ran [0-9]+ tests' "$log" | tail -n 1 || true)
+	passed=$(echo "$line" | sed -En 's/.*passed: ([0-9]+).*/\1/p')
+	failed=0
+	for other in failed crashed errors; do
+		n=$(echo "$line" | sed -En "s/.*$other: ([0-9]+).*/\\1/p")
+		failed=$((failed + ${n:-0}))
+	done
+	if [ -z "$line" ]; then
+		echo "kunit-uml: no test results (build or boot failed, see $log)" >&2
+		tail -n 30 "$log" >&2
+		passed=0
+		[ "$rc" -ne 0 ] || rc=1
+	fi
+	[ -n "$passed" ] || passed=0
+	if [ "${1:-}" = "--suites" ] && [ -s "$json" ]; then
+		echo
+		python3 "$RLIST_REPO/harness/kunit-summary.py" "$json"
+		echo
+	fi
+	echo "$passed passed, $failed failed" >"$summary"
+	echo "kunit-uml: $passed passed, $failed failed"
+	if [ "$rc" -ne 0 ] || [ "$failed" -ne 0 ]; then
+		echo "kunit-uml: FAILED (kunit.py exit status $rc, full log in $log)" >&2
+		exit 1
+	fi
+}
+
+main "$@"

@@ -1,0 +1,47 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# make test: run every tier in order, time each, and summarise.  All tiers
+# run even if one fails; the exit status is non-zero if any failed.
+# The last line is the kunit count, "N passed, N failed", which CI reads.
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+# One tier per line: "<name> <command>".  Add a tier by adding a line.
+TIERS=(
+	"kunit-uml $RLIST_REPO/harness/kunit.sh"
+	"check $RLIST_REPO/harness/check.sh"
+	"series $RLIST_REPO/harness/series.sh"
+)
+
+main() {
+	local t name cmd start secs rc failed=0 results=() summary
+
+	for t in "${TIERS[@]}"; do
+		name=${t%% *}
+		cmd=${t#* }
+		echo
+		echo "== tier $name: $cmd"
+		start=$SECONDS
+		rc=0
+		$cmd || rc=$?
+		secs=$((SECONDS - start))
+		if [ "$rc" -eq 0 ]; then
+			results+=("$(printf '%-10s PASS %5d s' "$name" "$secs")")
+		else
+			results+=("$(printf '%-10s FAIL %5d s (exit %d)' "$name" "$secs" "$rc")")
+			failed=1
+		fi
+		echo "== tier $name: $secs s"
+	done
+
+	echo
+	echo "== summary"
+	printf '%s\n' "${results[@]}"
+	summary=$(cat "$LOGS/kunit-uml.summary" 2>/dev/null || echo "0 passed, 0 failed")
+	[ "$failed" -eq 0 ] && echo "make test: PASS" || echo "make test: FAIL"
+	echo "$summary"
+	return "$failed"
+}
+
+main "$@"
