@@ -24,6 +24,9 @@ finding() {
 run_checkpatch() {
 	local f out n=0
 
+	# checkpatch runs scripts/spdxcheck.py with python3: use Debian's,
+	# which has python3-ply and python3-git (make deps), whatever python3
+	# comes first in PATH.
 	info "checkpatch --strict on the overlay files and patches"
 	while IFS= read -r f; do
 		case "$f" in
@@ -31,14 +34,14 @@ run_checkpatch() {
 		*) continue ;;
 		esac
 		n=$((n + 1))
-		if ! out=$(cd "$TREE" && perl scripts/checkpatch.pl --strict --quiet -f "$f" 2>&1); then
+		if ! out=$(cd "$TREE" && PATH=/usr/bin:$PATH perl scripts/checkpatch.pl --strict --quiet -f "$f" 2>&1); then
 			echo "$out"
 			finding "checkpatch: $f"
 		fi
 	done < <(overlay_files)
 	while IFS= read -r f; do
 		n=$((n + 1))
-		if ! out=$(cd "$TREE" && perl scripts/checkpatch.pl --strict --quiet "$f" 2>&1); then
+		if ! out=$(cd "$TREE" && PATH=/usr/bin:$PATH perl scripts/checkpatch.pl --strict --quiet "$f" 2>&1); then
 			echo "$out"
 			finding "checkpatch: ${f#"$RLIST_REPO"/}"
 		fi

@@ -55,7 +55,7 @@ overlay_files() {
 	# shellcheck disable=SC2086
 	git -C "$RLIST_REPO" ls-files --cached --others --exclude-standard \
 		-- $dirs | sort -u | while IFS= read -r f; do
-		[ -f "$RLIST_REPO/$f" ] && printf '%s\n' "$f"
+		if [ -f "$RLIST_REPO/$f" ]; then printf '%s\n' "$f"; fi
 	done
 }
 
@@ -110,8 +110,19 @@ owned_dirs() {
 			top=$d
 			d=$(dirname "$d")
 		done
-		[ -n "$top" ] && echo "$top"
+		if [ -n "$top" ]; then echo "$top"; fi
 	done | sort -u
+}
+
+# Untracked files under the given tree-relative directories.  The
+# kernel's .gitignore cannot be used: Debian's ignores every top-level
+# path ("/*"), so only editor and build leftovers are skipped here (the
+# builds are out of tree).
+tree_untracked() {
+	[ "$#" -gt 0 ] || return 0
+	tgit ls-files --others --exclude='*~' --exclude='.*.sw?' \
+		--exclude='*.orig' --exclude='*.rej' --exclude='*.o' \
+		--exclude='.*.cmd' -- "$@"
 }
 
 # Build the commits "make tree" lays on rlist-base from the repo content,

@@ -53,6 +53,11 @@ main() {
 			copy+=("$p")
 		fi
 	done < <(tgit status --porcelain=v1 -z --untracked-files=all --no-renames)
+	# New files in overlay directories (hidden by Debian's .gitignore).
+	# shellcheck disable=SC2086
+	while IFS= read -r p; do
+		[[ " ${copy[*]} " == *" $p "* ]] || copy+=("$p")
+	done < <(tree_untracked $OWNED)
 
 	if [ "${#upstream[@]}" -gt 0 ]; then
 		{
@@ -68,7 +73,7 @@ main() {
 	for c in $(tgit rev-list --reverse "$ovl..HEAD"); do
 		bad=$(tgit diff-tree -r --no-commit-id --name-only "$c^" "$c" |
 			while IFS= read -r p; do
-				is_overlay_path "$p" && echo "$p"
+				if is_overlay_path "$p"; then echo "$p"; fi
 			done)
 		if [ -n "$bad" ]; then
 			{

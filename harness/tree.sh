@@ -53,9 +53,8 @@ guard() {
 	dirty=$(tgit status --porcelain --untracked-files=no)
 	untracked=
 	if [ -n "$applied" ]; then
-		for d in $(owned_dirs); do
-			untracked+=$(tgit ls-files --others --exclude-standard -- "$d")
-		done
+		# shellcheck disable=SC2046
+		untracked=$(tree_untracked $(owned_dirs))
 	fi
 	[ -z "$dirty" ] && [ -z "$untracked" ] && [ "$head" = "$expect" ] && return 0
 
@@ -97,8 +96,8 @@ main() {
 	# FORCE it also resets locally modified files.
 	if [ -n "$FORCE" ]; then
 		tgit read-tree --reset -u "$new"
-		for d in $(owned_dirs); do
-			tgit clean -q -f -- "$d"
+		tree_untracked $(owned_dirs) | while IFS= read -r d; do
+			rm -f -- "$TREE/$d"
 		done
 	else
 		tgit read-tree -m -u HEAD "$new"
