@@ -1,0 +1,636 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Range list storage.
+ *
+ * Entries are variable-size sequences of 32-bit words kept in chunks.  The
+ * top bits of the first word say which encoding follows:
+ *
+ *   encoding  first word (bit 31 first)       more words
+ *   PAGE      0, pfn:31                       -
+ *   RUN       1, 0, type:2, npages - 1:28     pfn:32
+ *   GENERIC   1, 1, type:2, E:1, L:1, 0:26    base:64, length:32 or 64 (L),
+ *                                             extra:32 (E)
+ *
+ * PAGE is one page of type 0 below pfn 2^31; RUN a page-aligned run of up to
+ * 2^28 pages without extra below pfn 2^32; GENERIC anything else,
+ * so a scattered page list costs 4 bytes per page, a run of physically
+ * contiguous pages 8 bytes whatever its length up to 1 TiB, and anything else
+ * 16 to 24 bytes.  An entry never straddles two chunks.
+ *
+ * A one-entry list keeps its entry inside struct rlist and allocates nothing.
+ * Past that, chunks are listed in a directory (an array of pointers) so that:
+ *  - next is O(1): decode the following word;
+ *  - seek is a binary search over the chunks' start positions, then O(1)
+ *    inside a chunk that holds only PAGE entries (entry = (pos - start) /
+ *    PAGE_SIZE) or a walk of at most one chunk otherwise;
+ *  - destroy frees the directory's chunks in one kfree_bulk() without
+ *    looking at any entry.
+ * The first chunks are small so that short lists stay cheap; later ones are
+ * 4 KiB, of which 16 bytes are header (99.6% payload).
+ */
+#include <linux/rlist.h>
+#include <linux/slab.h>
+#include <linux/mm.h>
+#include <linux/overflow.h>
+#include <linux/export.h>
+#include <kunit/static_stub.h>
+#include <kunit/visibility.h>
+
+#include "rlist_internal.h"
+
+#define RL_LONG		BIT(31)
+#define RL_GENERIC	BIT(30)
+#define RL_TYPE_SHIFT	28
+#define RL_TYPE_MASK	(RLIST_NR_TYPES - 1)
+#define RL_GEN_EXTRA	BIT(27)
+#define RL_GEN_LEN64	BIT(26)
+#define RL_RUN_PAGES	BIT(28)	/* largest run in a RUN entry */
+#define RL_PAGE_PFNS	BIT(31)	/* pfn limit of a PAGE entry */
+
+/**
+ * struct rlist_chunk - a block of encoded entries
+ * @start: list position of the first byte of the first entry
+ * @nr_words: words in use
+ * @nr_entries: entries stored; equal to @nr_words iff all are PAGE entries
+ * @words: the encoded entries
+ */
+struct rlist_chunk {
+	u64 start;
+	u32 nr_words;
+	u32 nr_entries;
+	u32 words[];
+};
+
+/* Chunk sizes: 256 B, 1 KiB, then 4 KiB. */
+static size_t rl_chunk_bytes(unsigned int idx)
+{
+	return idx >= 2 ? 4096 : 256 << (2 * idx);
+}
+
+static unsigned int rl_chunk_cap(unsigned int idx)
+{
+	return (rl_chunk_bytes(idx) - sizeof(struct rlist_chunk)) / sizeof(u32);
+}
+
+/**
+ * rlist_mem_alloc() - allocate storage for a range list
+ * @size: bytes
+ * @gfp: allocation flags
+ *
+ * The one allocation point of the storage (a KUnit test can redirect it).
+ *
+ * Return: the memory, or NULL.
+ */
+VISIBLE_IF_KUNIT void *rlist_mem_alloc(size_t size, gfp_t gfp)
+{
+	KUNIT_STATIC_STUB_REDIRECT(rlist_mem_alloc, size, gfp);
+	return kmalloc(size, gfp);
+}
+EXPORT_SYMBOL_IF_KUNIT(rlist_mem_alloc);
+
+/**
+ * rlist_mem_free() - free storage of a range list
+ * @ptrs: objects from rlist_mem_alloc()
+ * @n: number of objects
+ */
+VISIBLE_IF_KUNIT void rlist_mem_free(void **ptrs, size_t n)
+{
+	KUNIT_STATIC_STUB_REDIRECT(rlist_mem_free, ptrs, n);
+	kfree_bulk(n, ptrs);
+}
+EXPORT_SYMBOL_IF_KUNIT(rlist_mem_free);
+
+static unsigned int rl_entry_words(const struct rlist_entry *e)
+{
+	if (!e->extra && PAGE_ALIGNED(e->base) && PAGE_ALIGNED(e->length) &&
+	    (e->base >> PAGE_SHIFT) <= U32_MAX &&
+	    (e->length >> PAGE_SHIFT) <= RL_RUN_PAGES) {
+		if (!e->type && e->length == PAGE_SIZE &&
+		    (e->base >> PAGE_SHIFT) < RL_PAGE_PFNS)
+			return 1;
+		return 2;
+	}
+	return 4 + (e->length > U32_MAX) + !!e->extra;
+}
+
+static void rl_encode(u32 *w, const struct rlist_entry *e, unsigned int nw)
+{
+	u32 type = (u32)e->type << RL_TYPE_SHIFT;
+	unsigned int i = 4;
+
+	switch (nw) {
+	case 1:
+		w[0] = e->base >> PAGE_SHIFT;
+		return;
+	case 2:
+		w[0] = RL_LONG | type | ((e->length >> PAGE_SHIFT) - 1);
+		w[1] = e->base >> PAGE_SHIFT;
+		return;
+	}
+	w[0] = RL_LONG | RL_GENERIC | type;
+	w[1] = lower_32_bits(e->base);
+	w[2] = upper_32_bits(e->base);
+	w[3] = lower_32_bits(e->length);
+	if (e->length > U32_MAX) {
+		w[0] |= RL_GEN_LEN64;
+		w[i++] = upper_32_bits(e->length);
+	}
+	if (e->extra) {
+		w[0] |= RL_GEN_EXTRA;
+		w[i] = e->extra;
+	}
+}
+
+static unsigned int rl_decode(const u32 *w, struct rlist_entry *e)
+{
+	u32 w0 = w[0];
+	unsigned int i = 4;
+
+	if (!(w0 & RL_LONG)) {
+		*e = (struct rlist_entry){ .base = (u64)w0 << PAGE_SHIFT,
+					   .length = PAGE_SIZE };
+		return 1;
+	}
+	e->type = (w0 >> RL_TYPE_SHIFT) & RL_TYPE_MASK;
+	if (!(w0 & RL_GENERIC)) {
+		e->base = (u64)w[1] << PAGE_SHIFT;
+		e->length = ((u64)(w0 & (RL_RUN_PAGES - 1)) + 1) << PAGE_SHIFT;
+		e->extra = 0;
+		return 2;
+	}
+	e->base = w[1] | (u64)w[2] << 32;
+	e->length = w[3];
+	if (w0 & RL_GEN_LEN64)
+		e->length |= (u64)w[i++] << 32;
+	e->extra = 0;
+	if (w0 & RL_GEN_EXTRA)
+		e->extra = w[i++];
+	return i;
+}
+
+/* Words and word count of chunk @idx. */
+static const u32 *rl_words(const struct rlist *rl, unsigned int idx,
+			   unsigned int *nr_words)
+{
+	*nr_words = rl->__dir[idx]->nr_words;
+	return rl->__dir[idx]->words;
+}
+
+static unsigned int rl_inline_words(const struct rlist *rl)
+{
+	struct rlist_entry e;
+
+	return rl->__nr_entries ? rl_decode(rl->__inl, &e) : 0;
+}
+
+/* Make room in the directory for @n chunks. */
+static int rl_dir_reserve(struct rlist *rl, unsigned int n, gfp_t gfp)
+{
+	struct rlist_chunk **dir;
+	unsigned int size;
+
+	if (n <= rl->__dir_size)
+		return 0;
+	size = max3(n, 2 * rl->__dir_size, 8U);
+	dir = rlist_mem_alloc(array_size(size, sizeof(*dir)), gfp);
+	if (!dir)
+		return -ENOMEM;
+	if (rl->__dir) {
+		memcpy(dir, rl->__dir,
+		       (rl->__nr_chunks + rl->__nr_spare) * sizeof(*dir));
+		rlist_mem_free((void **)&rl->__dir, 1);
+	}
+	rl->__dir = dir;
+	rl->__dir_size = size;
+	return 0;
+}
+
+/*
+ * Get an empty chunk to become chunk number rl->__nr_chunks: a preloaded
+ * spare if there is one, else a new allocation.  Does not add it yet.
+ */
+static struct rlist_chunk *rl_next_chunk(struct rlist *rl, gfp_t gfp)
+{
+	unsigned int idx = rl->__nr_chunks;
+
+	if (rl->__nr_spare)
+		return rl->__dir[idx];
+	if (rl_dir_reserve(rl, idx + 1, gfp))
+		return NULL;
+	return rlist_mem_alloc(rl_chunk_bytes(idx), gfp);
+}
+
+/* Add the chunk from rl_next_chunk() as the new last chunk. */
+static void rl_push_chunk(struct rlist *rl, struct rlist_chunk *c, u64 start)
+{
+	if (rl->__nr_spare)
+		rl->__nr_spare--;
+	else
+		rl->__dir[rl->__nr_chunks] = c;
+	rl->__nr_chunks++;
+	c->start = start;
+	c->nr_words = 0;
+	c->nr_entries = 0;
+}
+
+static int rl_check_entry(const struct rlist *rl, const struct rlist_entry *e)
+{
+	u64 end;
+
+	if (rl->__flags & RLIST_F_FINISHED)
+		return -EINVAL;
+	if (!e->length || e->type >= RLIST_NR_TYPES)
+		return -EINVAL;
+	if (check_add_overflow(e->base, e->length - 1, &end) ||
+	    check_add_overflow(rl->__length, e->length, &end))
+		return -EOVERFLOW;
+	return 0;
+}
+
+static bool rl_can_merge(const struct rlist_entry *last,
+			 const struct rlist_entry *e)
+{
+	u64 len;
+
+	return last->type == e->type && last->extra == e->extra &&
+	       e->base && last->base + (last->length - 1) == e->base - 1 &&
+	       !check_add_overflow(last->length, e->length, &len);
+}
+
+/*
+ * Replace the last entry by @e (a merge).  Returns false, changing nothing,
+ * if that needs a chunk that cannot be had.
+ */
+static bool rl_rewrite_last(struct rlist *rl, const struct rlist_entry *e,
+			    gfp_t gfp)
+{
+	unsigned int nw = rl_entry_words(e);
+	struct rlist_chunk *c, *nc;
+	struct rlist_entry old;
+	u64 start;
+
+	if (!rl->__nr_chunks) {
+		rl_encode(rl->__inl, e, nw);
+		return true;
+	}
+	c = rl->__dir[rl->__nr_chunks - 1];
+	rl_decode(&c->words[rl->__last], &old);
+	if (rl->__last + nw <= rl_chunk_cap(rl->__nr_chunks - 1)) {
+		rl_encode(&c->words[rl->__last], e, nw);
+		/*
+		 * nr_entries is unchanged: a PAGE grown into a RUN makes the
+		 * chunk non-uniform through nr_words.
+		 */
+		c->nr_words = rl->__last + nw;
+		return true;
+	}
+	/* The grown entry does not fit: move it to a new chunk. */
+	nc = rl_next_chunk(rl, gfp);
+	if (!nc)
+		return false;
+	start = rl->__length - old.length;
+	c->nr_words = rl->__last;
+	c->nr_entries--;
+	rl_push_chunk(rl, nc, start);
+	rl_encode(nc->words, e, nw);
+	nc->nr_words = nw;
+	nc->nr_entries = 1;
+	rl->__last = 0;
+	return true;
+}
+
+/* Store @e as a new entry at the end. */
+static int rl_add(struct rlist *rl, const struct rlist_entry *e, gfp_t gfp)
+{
+	unsigned int nw = rl_entry_words(e);
+	struct rlist_chunk *c = NULL;
+	unsigned int used = 0;
+
+	if (!rl->__nr_entries) {
+		rl_encode(rl->__inl, e, nw);
+		rl->__last = 0;
+		return 0;
+	}
+	if (rl->__nr_chunks) {
+		c = rl->__dir[rl->__nr_chunks - 1];
+		used = c->nr_words;
+	}
+	if (!c || used + nw > rl_chunk_cap(rl->__nr_chunks - 1)) {
+		struct rlist_chunk *nc = rl_next_chunk(rl, gfp);
+
+		if (!nc)
+			return -ENOMEM;
+		if (!c) {
+			/* Leave the inline slot: its entry opens chunk 0. */
+			unsigned int iw = rl_inline_words(rl);
+
+			rl_push_chunk(rl, nc, 0);
+			memcpy(nc->words, rl->__inl, iw * sizeof(u32));
+			nc->nr_words = iw;
+			nc->nr_entries = 1;
+		} else {
+			rl_push_chunk(rl, nc, rl->__length);
+		}
+		c = nc;
+		used = c->nr_words;
+	}
+	rl_encode(&c->words[used], e, nw);
+	c->nr_words = used + nw;
+	c->nr_entries++;
+	rl->__last = used;
+	return 0;
+}
+
+/**
+ * rlist_append() - add a range at the end of a list
+ * @rl: the list
+ * @e: the range; @e->length must not be zero
+ * @flags: %RLIST_APPEND_NO_MERGE to keep @e a separate entry
+ * @gfp: allocation flags, used only if the preloaded room is exhausted
+ *
+ * Unless %RLIST_APPEND_NO_MERGE is given, a range that continues the last
+ * entry (same type and extra, base right after its end) is merged into it, so
+ * a run of contiguous appends costs one entry.
+ *
+ * Context: any context if rlist_preload() reserved room for this entry, else
+ * whatever @gfp allows.
+ * Return: 0; -EINVAL for a zero length, a bad type or a list that was ended
+ * with rlist_append_end(); -EOVERFLOW if the range or the list's length would
+ * wrap around; -ENOMEM if memory ran out.  On error the list is unchanged.
+ */
+int rlist_append(struct rlist *rl, const struct rlist_entry *e,
+		 unsigned int flags, gfp_t gfp)
+{
+	struct rlist_entry last;
+	int ret;
+
+	ret = rl_check_entry(rl, e);
+	if (ret)
+		return ret;
+
+	if (!(flags & RLIST_APPEND_NO_MERGE) && rlist_last(rl, &last) &&
+	    rl_can_merge(&last, e)) {
+		last.length += e->length;
+		if (!rl_rewrite_last(rl, &last, gfp))
+			return -ENOMEM;
+	} else {
+		ret = rl_add(rl, e, gfp);
+		if (ret)
+			return ret;
+		rl->__nr_entries++;
+	}
+	rl->__length += e->length;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(rlist_append);
+
+/**
+ * rlist_preload() - reserve room so that appends cannot fail
+ * @rl: the list
+ * @nr_entries: number of rlist_append() calls to reserve for
+ * @gfp: allocation flags for the reservation
+ *
+ * Reserves enough chunks for @nr_entries appends of the largest encoding, so
+ * that they then succeed in atomic context (as GUP needs).  The reservation is
+ * used up by the appends and what is left is released by rlist_append_end()
+ * or rlist_destroy().
+ *
+ * Context: whatever @gfp allows.
+ * Return: 0, or -ENOMEM (the list is unchanged but for an unused reservation,
+ * which stays valid and is freed with the list).
+ */
+int rlist_preload(struct rlist *rl, unsigned long nr_entries, gfp_t gfp)
+{
+	return __rlist_preload(rl, nr_entries, RLIST_MAX_ENTRY_WORDS, gfp);
+}
+EXPORT_SYMBOL_GPL(rlist_preload);
+
+int __rlist_preload(struct rlist *rl, unsigned long nr_entries,
+		    unsigned int entry_words, gfp_t gfp)
+{
+	unsigned int idx = rl->__nr_chunks + rl->__nr_spare;
+	unsigned long room = 0;
+	int ret;
+
+	if (rl->__flags & RLIST_F_FINISHED)
+		return -EINVAL;
+	/* A merge may move the last entry to a new chunk. */
+	nr_entries += DIV_ROUND_UP(RLIST_MAX_ENTRY_WORDS, entry_words);
+	if (rl->__nr_chunks) {
+		unsigned int last = rl->__nr_chunks - 1;
+
+		room = (rl_chunk_cap(last) - rl->__dir[last]->nr_words) /
+		       entry_words;
+	} else if (rl->__nr_entries) {
+		/* Chunk 0 will also take the inline entry. */
+		nr_entries += DIV_ROUND_UP(RLIST_MAX_ENTRY_WORDS, entry_words);
+	}
+	for (unsigned int i = rl->__nr_chunks; i < idx; i++)
+		room += rl_chunk_cap(i) / entry_words;
+
+	while (room < nr_entries) {
+		struct rlist_chunk *c;
+
+		ret = rl_dir_reserve(rl, idx + 1, gfp);
+		if (ret)
+			return ret;
+		c = rlist_mem_alloc(rl_chunk_bytes(idx), gfp);
+		if (!c)
+			return -ENOMEM;
+		rl->__dir[idx++] = c;
+		rl->__nr_spare++;
+		room += rl_chunk_cap(idx - 1) / entry_words;
+	}
+	return 0;
+}
+
+static void rl_free_spares(struct rlist *rl)
+{
+	if (!rl->__nr_spare)
+		return;
+	rlist_mem_free((void **)&rl->__dir[rl->__nr_chunks], rl->__nr_spare);
+	rl->__nr_spare = 0;
+}
+
+/**
+ * rlist_append_end() - end appending to a list
+ * @rl: the list
+ *
+ * Releases what rlist_preload() reserved and was not used.  Further appends
+ * fail with -EINVAL; the list is read-only until it is destroyed.
+ */
+void rlist_append_end(struct rlist *rl)
+{
+	rl_free_spares(rl);
+	rl->__flags |= RLIST_F_FINISHED;
+}
+EXPORT_SYMBOL_GPL(rlist_append_end);
+
+/**
+ * rlist_destroy() - free a list
+ * @rl: the list
+ *
+ * Frees every chunk in one bulk operation, without walking the entries, and
+ * leaves @rl an empty list.
+ */
+void rlist_destroy(struct rlist *rl)
+{
+	if (rl->__dir) {
+		rlist_mem_free((void **)rl->__dir,
+			       rl->__nr_chunks + rl->__nr_spare);
+		rlist_mem_free((void **)&rl->__dir, 1);
+	}
+	rlist_init(rl);
+}
+EXPORT_SYMBOL_GPL(rlist_destroy);
+
+/**
+ * rlist_memory() - memory a list uses besides struct rlist itself
+ * @rl: the list
+ *
+ * Return: bytes allocated for chunks (including preloaded ones) and for the
+ * chunk directory; 0 for an empty or one-entry list.
+ */
+size_t rlist_memory(const struct rlist *rl)
+{
+	size_t bytes = rl->__dir_size * sizeof(*rl->__dir);
+	unsigned int i;
+
+	for (i = 0; i < rl->__nr_chunks + rl->__nr_spare; i++)
+		bytes += rl_chunk_bytes(i);
+	return bytes;
+}
+EXPORT_SYMBOL_GPL(rlist_memory);
+
+/**
+ * rlist_last() - read the last entry of a list
+ * @rl: the list
+ * @e: filled with the last entry
+ *
+ * Return: false if the list is empty (@e is then untouched).
+ */
+bool rlist_last(const struct rlist *rl, struct rlist_entry *e)
+{
+	if (!rl->__nr_entries)
+		return false;
+	if (!rl->__nr_chunks)
+		rl_decode(rl->__inl, e);
+	else
+		rl_decode(&rl->__dir[rl->__nr_chunks - 1]->words[rl->__last],
+			  e);
+	return true;
+}
+EXPORT_SYMBOL_GPL(rlist_last);
+
+/* Load the entry at (chunk, word) into the iterator; false past the end. */
+static bool rl_iter_load(struct rlist_iter *it)
+{
+	const struct rlist *rl = it->__rl;
+	const u32 *w;
+	unsigned int nw;
+
+	if (!rl->__nr_chunks) {
+		if (it->__chunk || it->__word || !rl->__nr_entries)
+			goto end;
+		it->__next = rl_decode(rl->__inl, &it->entry);
+		return true;
+	}
+	while (it->__chunk < rl->__nr_chunks) {
+		w = rl_words(rl, it->__chunk, &nw);
+		if (it->__word < nw) {
+			it->__next = it->__word +
+				     rl_decode(&w[it->__word], &it->entry);
+			return true;
+		}
+		it->__chunk++;
+		it->__word = 0;
+	}
+end:
+	it->__rl = NULL;
+	return false;
+}
+
+/**
+ * rlist_iter_first() - point an iterator at the first entry
+ * @it: the iterator
+ * @rl: the list
+ *
+ * Return: false if the list is empty.
+ */
+bool rlist_iter_first(struct rlist_iter *it, const struct rlist *rl)
+{
+	it->__rl = rl;
+	it->__chunk = 0;
+	it->__word = 0;
+	it->pos = 0;
+	return rl_iter_load(it);
+}
+EXPORT_SYMBOL_GPL(rlist_iter_first);
+
+/**
+ * rlist_iter_next() - move an iterator to the next entry
+ * @it: the iterator, valid
+ *
+ * Return: false at the end of the list (the iterator is then invalid).
+ */
+bool rlist_iter_next(struct rlist_iter *it)
+{
+	it->pos += it->entry.length;
+	it->__word = it->__next;
+	return rl_iter_load(it);
+}
+EXPORT_SYMBOL_GPL(rlist_iter_next);
+
+/**
+ * rlist_iter_seek() - point an iterator at the entry holding a position
+ * @it: the iterator
+ * @rl: the list
+ * @pos: byte position in the list
+ *
+ * A binary search over the chunks, then a direct index in a chunk of PAGE
+ * entries or a walk of one chunk: O(log(chunks) + chunk size), not O(entries).
+ * @it->pos is the position of the start of the entry found, which may be
+ * before @pos.
+ *
+ * Return: false if @pos is not below rlist_length().
+ */
+bool rlist_iter_seek(struct rlist_iter *it, const struct rlist *rl, u64 pos)
+{
+	unsigned int lo = 0, hi, idx;
+	const struct rlist_chunk *c;
+
+	if (pos >= rl->__length) {
+		it->__rl = NULL;
+		return false;
+	}
+	if (!rl->__nr_chunks)
+		return rlist_iter_first(it, rl);
+
+	hi = rl->__nr_chunks;
+	/* Last chunk whose start is <= pos. */
+	while (hi - lo > 1) {
+		unsigned int mid = lo + (hi - lo) / 2;
+
+		if (rl->__dir[mid]->start <= pos)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	idx = lo;
+	c = rl->__dir[idx];
+	it->__rl = rl;
+	it->__chunk = idx;
+	if (c->nr_entries == c->nr_words) {
+		/* Only PAGE entries: index directly. */
+		it->__word = (pos - c->start) >> PAGE_SHIFT;
+		it->pos = c->start + ((u64)it->__word << PAGE_SHIFT);
+		return rl_iter_load(it);
+	}
+	it->__word = 0;
+	it->pos = c->start;
+	rl_iter_load(it);
+	while (pos - it->pos >= it->entry.length)
+		rlist_iter_next(it);
+	return true;
+}
+EXPORT_SYMBOL_GPL(rlist_iter_seek);
