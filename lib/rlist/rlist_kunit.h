@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Shared helpers of the rlist KUnit suites.
+ */
+#ifndef _LIB_RLIST_KUNIT_H
+#define _LIB_RLIST_KUNIT_H
+
+#include <kunit/test.h>
+
+/**
+ * struct rlist_kunit_alloc - allocation accounting of the rlist storage
+ * @allocs: allocations that succeeded since tracking started
+ * @frees: objects freed since tracking started
+ * @free_calls: calls to the free function (a bulk free counts once)
+ * @attempts: allocation attempts since tracking started
+ * @fail_at: index (0-based, counted in @attempts) of the attempt to fail,
+ *	or -1 to fail none
+ */
+struct rlist_kunit_alloc {
+	long allocs;
+	long frees;
+	long free_calls;
+	long attempts;
+	long fail_at;
+};
+
+/*
+ * Route rlist_mem_alloc()/rlist_mem_free() of the current test through @a
+ * (KUnit static stubs); tracking stops when the test ends.
+ */
+void rlist_kunit_alloc_track(struct kunit *test, struct rlist_kunit_alloc *a);
+
+/* Expect that everything allocated while tracking was freed again. */
+static inline void rlist_kunit_expect_no_leak(struct kunit *test,
+					      const struct rlist_kunit_alloc *a)
+{
+	KUNIT_EXPECT_EQ_MSG(test, a->allocs, a->frees,
+			    "rlist storage leaked %ld objects",
+			    a->allocs - a->frees);
+}
+
+#define RLIST_KUNIT_EXPECT_NO_LEAK(test, a) rlist_kunit_expect_no_leak(test, a)
+
+extern struct kunit_suite rlist_storage_test_suite;
+extern struct kunit_suite rlist_cpu_test_suite;
+extern struct kunit_suite rlist_dma_test_suite;
+
+#endif /* _LIB_RLIST_KUNIT_H */
