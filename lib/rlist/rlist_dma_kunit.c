@@ -942,6 +942,10 @@ static void rlist_dma_test_identity_storages(struct kunit *test)
 				       1ULL << i);
 		KUNIT_EXPECT_EQ(test, rlist_dma_nr_segments(&rd, &seg),
 				ref_nr_segments(ref, &seg, 0));
+		KUNIT_EXPECT_EQ(test, rlist_cpu_nr_segments(&rc, &seg),
+				ref_nr_segments(ref, &seg, 0));
+		KUNIT_EXPECT_TRUE(test, rlist_dma_segmentation_ok(&rc, &rd,
+								  &seg));
 		KUNIT_EXPECT_EQ(test, rlist_dma_block_offset(&rd, 4096),
 				ref->r[0].addr & 4095);
 		rlist_dma_destroy(&rd);
@@ -1196,10 +1200,70 @@ static void rlist_dma_test_find_best_blocksz_edges(struct kunit *test)
 	rlist_dma_destroy(&rd);
 }
 
+/* Fail each allocation in turn while appending: -ENOMEM, list unchanged. */
+static void rlist_dma_test_alloc_failure(struct kunit *test)
+{
+	struct rlist_kunit_alloc a = { .fail_at = -1 };
+	struct dmodel *m = kunit_kzalloc(test, sizeof(*m), GFP_KERNEL);
+	struct dref *ref = kunit_kzalloc(test, sizeof(*ref), GFP_KERNEL);
+	struct rnd_state rs;
+	u64 seed = dma_seed_of(test);
+	long k;
+
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	KUNIT_ASSERT_NOT_NULL(test, ref);
+	rlist_kunit_alloc_track(test, &a);
+	for (k = 0; k < 1000; k++) {
+		struct rlist_dma rd;
+		unsigned int i, n = 0;
+		bool failed = false;
+
+		prandom_seed_state(&rs, seed);
+		dgen_list(&rs, m, 0);
+		a.allocs = 0;
+		a.frees = 0;
+		a.attempts = 0;
+		a.fail_at = k;
+		rlist_dma_init(&rd);
+		for (i = 0; i < m->n; i++) {
+			const struct dpiece *p = &m->p[i];
+			int ret;
+
+			if (p->kind == RLIST_DMA_RELATIVE)
+				ret = rlist_dma_append_relative(&rd, p->addr,
+								p->len,
+								GFP_KERNEL);
+			else
+				ret = rlist_dma_append_absolute(&rd, p->addr,
+								p->len,
+								GFP_KERNEL);
+			if (ret) {
+				KUNIT_EXPECT_EQ(test, ret, -ENOMEM);
+				KUNIT_EXPECT_GT(test, a.attempts, k);
+				failed = true;
+				break;
+			}
+			n++;
+		}
+		/* the pieces appended so far, and only them */
+		m->n = n;
+		dref_build(ref, m, 0, true);
+		KUNIT_EXPECT_EQ(test, rlist_dma_length(&rd), ref->len);
+		check_dma_walk(test, "after -ENOMEM", &rd, ref, NULL, 0);
+		rlist_dma_destroy(&rd);
+		RLIST_KUNIT_EXPECT_NO_LEAK(test, &a);
+		if ((!failed && a.attempts <= k) ||
+		    test->status == KUNIT_FAILURE)
+			break;
+	}
+	KUNIT_EXPECT_LT(test, k, 1000);
+}
+
 static struct kunit_case rlist_dma_test_cases[] = {
 	KUNIT_CASE(rlist_dma_test_append_invalid),
 	KUNIT_CASE(rlist_dma_test_relative_absolute_base),
 	KUNIT_CASE(rlist_dma_test_random_lists),
+	KUNIT_CASE(rlist_dma_test_alloc_failure),
 	KUNIT_CASE(rlist_dma_test_num_blocks),
 	KUNIT_CASE(rlist_dma_test_segmentation_check),
 	KUNIT_CASE(rlist_dma_test_cpu_segments_and_identity),
