@@ -21,10 +21,9 @@ create_base() {
 	git -C "$tmp" init -q -b "$TREE_BRANCH"
 	git -C "$tmp" config gc.auto 0
 	git -C "$tmp" config core.abbrev 12
-	if [ -z "$(git -C "$tmp" config user.email || true)" ]; then
-		git -C "$tmp" config user.name "$RLIST_IDENT_NAME"
-		git -C "$tmp" config user.email "$RLIST_IDENT_EMAIL"
-	fi
+	# Patches made in the tree carry the project's identity.
+	git -C "$tmp" config user.name "$RLIST_IDENT_NAME"
+	git -C "$tmp" config user.email "$RLIST_IDENT_EMAIL"
 	info "committing the base tree (about 90k files, takes a while)"
 	# The tarball ships the kernel's .gitignore, which ignores dot files
 	# and more: force-add everything so the base is the whole tarball.
