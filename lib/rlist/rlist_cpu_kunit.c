@@ -971,8 +971,11 @@ static void rlist_cpu_test_page_array_model(struct kunit *test)
 	}
 }
 
-/* Unaligned sub-page and multi-page pieces, contiguous or not. */
-static void rlist_cpu_test_unaligned_model(struct kunit *test)
+/*
+ * NR_RANDOM_LISTS random lists generated with @flags, checked on every
+ * storage; with GEN_PROV, every other list has aligned interior boundaries.
+ */
+static void check_random_lists(struct kunit *test, unsigned int flags)
 {
 	struct model *m = model_alloc(test, MAX_PIECES);
 	struct rnd_state rs;
@@ -982,46 +985,35 @@ static void rlist_cpu_test_unaligned_model(struct kunit *test)
 	prandom_seed_state(&rs, seed_of(test));
 	pool = pool_create(test, &rs);
 	for (i = 0; i < NR_RANDOM_LISTS; i++) {
-		gen_list(&rs, pool, m, MAX_PIECES, 0);
+		unsigned int f = flags;
+
+		if (flags & GEN_PROV && i & 1)
+			f |= GEN_ALIGNED;
+		gen_list(&rs, pool, m, MAX_PIECES, f);
+		/* Lists whose interior boundaries are aligned: PAGELIST. */
+		if (flags & GEN_ALIGNED)
+			KUNIT_ASSERT_TRUE(test, ref_pagelist(m));
 		if (!check_storages(test, &rs, pool, m, true))
 			break;
 	}
 }
 
-/* Lists whose interior boundaries are page aligned: PAGELIST is set. */
+/* Unaligned sub-page and multi-page pieces, contiguous or not. */
+static void rlist_cpu_test_unaligned_model(struct kunit *test)
+{
+	check_random_lists(test, 0);
+}
+
+/* Lists whose interior boundaries are page aligned. */
 static void rlist_cpu_test_aligned_model(struct kunit *test)
 {
-	struct model *m = model_alloc(test, MAX_PIECES);
-	struct rnd_state rs;
-	struct pool *pool;
-	unsigned int i;
-
-	prandom_seed_state(&rs, seed_of(test));
-	pool = pool_create(test, &rs);
-	for (i = 0; i < NR_RANDOM_LISTS; i++) {
-		gen_list(&rs, pool, m, MAX_PIECES, GEN_ALIGNED);
-		KUNIT_ASSERT_TRUE(test, ref_pagelist(m));
-		if (!check_storages(test, &rs, pool, m, true))
-			break;
-	}
+	check_random_lists(test, GEN_ALIGNED);
 }
 
 /* Native lists mixing memory and provider ranges. */
 static void rlist_cpu_test_provider_model(struct kunit *test)
 {
-	struct model *m = model_alloc(test, MAX_PIECES);
-	struct rnd_state rs;
-	struct pool *pool;
-	unsigned int i;
-
-	prandom_seed_state(&rs, seed_of(test));
-	pool = pool_create(test, &rs);
-	for (i = 0; i < NR_RANDOM_LISTS; i++) {
-		gen_list(&rs, pool, m, MAX_PIECES,
-			 GEN_PROV | (i & 1 ? GEN_ALIGNED : 0));
-		if (!check_storages(test, &rs, pool, m, true))
-			break;
-	}
+	check_random_lists(test, GEN_PROV);
 }
 
 /* ------------------------------------------------------------------ */

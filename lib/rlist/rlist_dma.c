@@ -126,7 +126,9 @@ int rlist_dma_segmentation_check(const struct rlist_dma_segmentation *seg)
 }
 EXPORT_SYMBOL_GPL(rlist_dma_segmentation_check);
 
-u64 rlist_seg_len(u64 addr, u64 left, const struct rlist_dma_segmentation *seg)
+/* Length of the segment at @addr, with @left bytes of its range to go. */
+static u64 rlist_seg_len(u64 addr, u64 left,
+			 const struct rlist_dma_segmentation *seg)
 {
 	u64 n = min(left, seg->max_segment_size);
 	bool cut_by_size = n < left;
@@ -345,23 +347,11 @@ EXPORT_SYMBOL_GPL(rlist_dma_nr_segments);
 long rlist_cpu_nr_segments(const struct rlist_cpu *rc,
 			   const struct rlist_dma_segmentation *seg)
 {
-	struct rlist_cpu_iter it;
-	long n = 0;
+	struct rlist_dma view;
 
-	if (rlist_dma_segmentation_check(seg))
-		return -EINVAL;
-	rlist_cpu_for_each_range(rc, &it) {
-		u64 addr = it.phys, left = it.len;
-
-		while (left) {
-			u64 len = rlist_seg_len(addr, left, seg);
-
-			addr += len;
-			left -= len;
-			n++;
-		}
-	}
-	return n;
+	/* The identity view walks exactly the CPU list's ranges. */
+	rlist_dma_init_identity(&view, rc);
+	return rlist_dma_nr_segments(&view, seg);
 }
 EXPORT_SYMBOL_GPL(rlist_cpu_nr_segments);
 

@@ -18,14 +18,9 @@ void rlist_mem_free(void **ptrs, size_t n);
 #endif
 
 struct rlist;
-struct rlist_dma_segmentation;
 
 /* rlist_preload() for entries known to need at most @entry_words words. */
 int __rlist_preload(struct rlist *rl, unsigned long nr_entries,
 		    unsigned int entry_words, gfp_t gfp);
-
-/* Length of the segment that starts at @addr with @left bytes to go. */
-u64 rlist_seg_len(u64 addr, u64 left,
-		  const struct rlist_dma_segmentation *seg);
 
 #endif /* _LIB_RLIST_INTERNAL_H */
