@@ -11,8 +11,8 @@ set -euo pipefail
 
 # Directories built and checked with sparse, and the headers whose sparse
 # findings count (findings in other kernel headers are upstream's).
-SPARSE_DIRS=${SPARSE_DIRS:-lib/rlist}
-SPARSE_FILES_RE=${SPARSE_FILES_RE:-(lib/rlist/|include/linux/rlist[^/]*\.h)}
+SPARSE_DIRS=${SPARSE_DIRS:-lib/rlist kernel/dma}
+SPARSE_FILES_RE=${SPARSE_FILES_RE:-(lib/rlist/|kernel/dma/(rlist|dma_rlist|rlist_edu)[^/]*\.c|include/linux/(dma-)?rlist[^/]*\.h)}
 
 fail=0
 

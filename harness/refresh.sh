@@ -123,10 +123,20 @@ main() {
 
 	# Record the new applied state: rebuild the commits from the repo as
 	# make tree would, and adopt them without touching the working tree.
+	# Overlay files edited in the repo since the last make tree must not
+	# be mistaken for tree edits later: stage the edits written back, then
+	# a two-tree merge keeps them and brings the repo's other changes into
+	# the working tree.
 	new=$(build_commits)
+	if [ "${#copy[@]}" -gt 0 ]; then
+		tgit add -f -- "${copy[@]}"
+	fi
+	if [ "${#remove[@]}" -gt 0 ]; then
+		tgit rm -q --cached --ignore-unmatch -- "${remove[@]}"
+	fi
+	tgit read-tree -m -u HEAD "$new"
 	tgit update-ref -m "make refresh" "refs/heads/$TREE_BRANCH" "$new"
 	tgit symbolic-ref HEAD "refs/heads/$TREE_BRANCH"
-	tgit read-tree "$new"
 	tgit update-index -q --refresh >/dev/null || true
 	tgit update-ref "$APPLIED_REF" "$new"
 	if [ -n "$(tgit status --porcelain --untracked-files=no)" ]; then
