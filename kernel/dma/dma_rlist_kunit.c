@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KUnit tests of dma_map_rlist() on a KUnit device: the dma-direct paths.
+ *
+ * Addresses are checked against what dma_map_sgtable() returns for the same
+ * memory on the same device, computed by the scatterlist code, not by rlist.
+ */
+#include <kunit/test.h>
+#include <kunit/device.h>
+#include <kunit/static_stub.h>
+#include <linux/dma-mapping.h>
+#include <linux/dma-rlist.h>
+#include <linux/scatterlist.h>
+#include <linux/module.h>
+#include <linux/sort.h>
+
+#define NR_PAGES 24
+
+struct dr_fixture {
+	struct device *dev;
+	struct page *pages[NR_PAGES];
+};
+
+static int dr_init(struct kunit *test)
+{
+	struct dr_fixture *f;
+	int i;
+
+	f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	if (!f)
+		return -ENOMEM;
+	f->dev = kunit_device_register(test, "dma_rlist");
+	if (IS_ERR(f->dev))
+		return PTR_ERR(f->dev);
+	/* KUnit devices come without a DMA mask. */
+	f->dev->dma_mask = &f->dev->coherent_dma_mask;
+	if (dma_set_mask_and_coherent(f->dev, DMA_BIT_MASK(64)))
+		return -EIO;
+	for (i = 0; i < NR_PAGES; i++) {
+		f->pages[i] = alloc_page(GFP_KERNEL);
+		if (!f->pages[i])
+			return -ENOMEM;
+	}
+	test->priv = f;
+	return 0;
+}
+
+static void dr_exit(struct kunit *test)
+{
+	struct dr_fixture *f = test->priv;
+	int i;
+
+	for (i = 0; i < NR_PAGES; i++)
+		if (f->pages[i])
+			__free_page(f->pages[i]);
+}
+
+/* Scattered pieces: every other page, odd offsets and lengths. */
+static const struct {
+	int page;
+	unsigned int off, len;
+} dr_pieces[] = {
+	{ 0, 0, PAGE_SIZE }, { 2, 256, 512 }, { 4, 64, PAGE_SIZE - 64 },
+	{ 5, 0, PAGE_SIZE }, { 6, 0, 100 }, { 9, 3, 1 }, { 11, 0, PAGE_SIZE },
+};
+
+static void dr_build(struct kunit *test, struct rlist_cpu *rc,
+		     struct sg_table *sgt)
+{
+	struct dr_fixture *f = test->priv;
+	struct scatterlist *sg;
+	unsigned int i;
+
+	rlist_cpu_init(rc);
+	KUNIT_ASSERT_EQ(test, sg_alloc_table(sgt, ARRAY_SIZE(dr_pieces),
+					     GFP_KERNEL), 0);
+	for_each_sgtable_sg(sgt, sg, i) {
+		struct page *page = f->pages[dr_pieces[i].page];
+		unsigned int off = dr_pieces[i].off, len = dr_pieces[i].len;
+
+		sg_set_page(sg, page, len, off);
+		KUNIT_ASSERT_EQ(test, rlist_cpu_append_page(rc, page, off, len,
+							    GFP_KERNEL), 0);
+	}
+	rlist_cpu_append_end(rc);
+}
+
+/*
+ * The DMA side of @rd, byte by byte, equals what dma_map_sgtable() gives for
+ * the same memory: compare the address of every list position.
+ */
+static void dr_expect_like_sg(struct kunit *test, const struct rlist_dma *rd,
+			      struct sg_table *sgt)
+{
+	struct rlist_dma_iter it;
+	struct scatterlist *sg;
+	u64 pos = 0;
+	unsigned int i;
+
+	KUNIT_ASSERT_TRUE(test, rlist_dma_iter_start(&it, rd, NULL));
+	for_each_sgtable_dma_sg(sgt, sg, i) {
+		u64 off = 0;
+
+		while (off < sg_dma_len(sg)) {
+			u64 n;
+
+			KUNIT_ASSERT_TRUE(test, rlist_dma_iter_valid(&it));
+			KUNIT_ASSERT_GE(test, pos, it.pos);
+			n = min_t(u64, sg_dma_len(sg) - off,
+				  it.pos + it.len - pos);
+			KUNIT_EXPECT_EQ_MSG(test, it.addr + (pos - it.pos),
+					    sg_dma_address(sg) + off,
+					    "list position %llu", pos);
+			off += n;
+			pos += n;
+			if (pos == it.pos + it.len)
+				rlist_dma_iter_next(&it);
+		}
+	}
+	KUNIT_EXPECT_FALSE(test, rlist_dma_iter_valid(&it));
+	KUNIT_EXPECT_EQ(test, pos, rlist_dma_length(rd));
+}
+
+static int dr_walks;
+
+static bool dr_count_walk(struct rlist_cpu_iter *it, const struct rlist_cpu *rc,
+			  enum rlist_cpu_step step)
+{
+	dr_walks++;
+	it->__rc = NULL;	/* an empty walk */
+	return false;
+}
+
+/*
+ * A coherent device that reaches all memory: the DMA list is the CPU list,
+ * nothing allocated, the list not walked; the addresses are those of
+ * dma_map_sgtable().
+ */
+static void dma_rlist_test_identity(struct kunit *test)
+{
+	struct dr_fixture *f = test->priv;
+	struct sg_table sgt;
+	struct rlist_cpu rc;
+	struct rlist_dma rd;
+
+	dr_build(test, &rc, &sgt);
+	dr_walks = 0;
+	kunit_activate_static_stub(test, rlist_cpu_iter_start, dr_count_walk);
+	KUNIT_ASSERT_EQ(test, dma_map_rlist(f->dev, &rc, &rd, NULL,
+					    DMA_BIDIRECTIONAL, 0, GFP_KERNEL),
+			0);
+	dma_sync_rlist_for_cpu(f->dev, &rc, &rd, DMA_BIDIRECTIONAL);
+	dma_sync_rlist_for_device(f->dev, &rc, &rd, DMA_BIDIRECTIONAL);
+	kunit_deactivate_static_stub(test, rlist_cpu_iter_start);
+	if (!IS_ENABLED(CONFIG_DMA_API_DEBUG))
+		KUNIT_EXPECT_EQ(test, dr_walks, 0);
+	KUNIT_EXPECT_TRUE(test, rlist_dma_is_identity(&rd));
+	KUNIT_EXPECT_EQ(test, rlist_memory(&rd.__rl), 0);
+	KUNIT_EXPECT_EQ(test, rlist_dma_length(&rd), rlist_cpu_length(&rc));
+
+	KUNIT_ASSERT_EQ(test, dma_map_sgtable(f->dev, &sgt, DMA_BIDIRECTIONAL,
+					      0), 0);
+	dr_expect_like_sg(test, &rd, &sgt);
+	dma_unmap_sgtable(f->dev, &sgt, DMA_BIDIRECTIONAL, 0);
+	dma_unmap_rlist(f->dev, &rc, &rd, DMA_BIDIRECTIONAL, 0);
+	rlist_cpu_destroy(&rc, 0);
+	sg_free_table(&sgt);
+}
+
+/* Highest physical address of the pieces, and the lowest page's last byte. */
+static void dr_phys_bounds(struct kunit *test, phys_addr_t *low_end,
+			   phys_addr_t *high)
+{
+	struct dr_fixture *f = test->priv;
+	unsigned int i;
+
+	*low_end = ~(phys_addr_t)0;
+	*high = 0;
+	for (i = 0; i < ARRAY_SIZE(dr_pieces); i++) {
+		phys_addr_t p = page_to_phys(f->pages[dr_pieces[i].page]);
+
+		*low_end = min(*low_end, p + PAGE_SIZE - 1);
+		*high = max(*high, p + PAGE_SIZE - 1);
+	}
+}
+
+/*
+ * A device whose mask reaches the pieces but not all memory: each range is
+ * mapped on its own, into a stored list equal to dma_map_sgtable()'s.
+ */
+static void dma_rlist_test_mapped(struct kunit *test)
+{
+	struct dr_fixture *f = test->priv;
+	phys_addr_t low_end, high;
+	struct sg_table sgt;
+	struct rlist_cpu rc;
+	struct rlist_dma rd;
+
+	dr_phys_bounds(test, &low_end, &high);
+	if (high >= dma_get_required_mask(f->dev))
+		kunit_skip(test, "pages at the top of memory");
+	*f->dev->dma_mask = high;
+	dr_build(test, &rc, &sgt);
+	KUNIT_ASSERT_EQ(test, dma_map_rlist(f->dev, &rc, &rd, NULL,
+					    DMA_TO_DEVICE, 0, GFP_KERNEL), 0);
+	KUNIT_EXPECT_FALSE(test, rlist_dma_is_identity(&rd));
+	dma_sync_rlist_for_cpu(f->dev, &rc, &rd, DMA_TO_DEVICE);
+	dma_sync_rlist_for_device(f->dev, &rc, &rd, DMA_TO_DEVICE);
+	KUNIT_ASSERT_EQ(test, dma_map_sgtable(f->dev, &sgt, DMA_TO_DEVICE, 0),
+			0);
+	dr_expect_like_sg(test, &rd, &sgt);
+	dma_unmap_sgtable(f->dev, &sgt, DMA_TO_DEVICE, 0);
+	dma_unmap_rlist(f->dev, &rc, &rd, DMA_TO_DEVICE, 0);
+	KUNIT_EXPECT_EQ(test, rlist_dma_length(&rd), 0);
+	rlist_cpu_destroy(&rc, 0);
+	sg_free_table(&sgt);
+}
+
+/*
+ * A mask that misses some pieces, no swiotlb to bounce through: -EIO, and
+ * what was mapped before the failure is unmapped again (DMA API debugging,
+ * when enabled, checks that nothing stays mapped).
+ */
+static void dma_rlist_test_mask_violation(struct kunit *test)
+{
+	struct dr_fixture *f = test->priv;
+	phys_addr_t low_end, high;
+	struct sg_table sgt;
+	struct rlist_cpu rc;
+	struct rlist_dma rd;
+
+	dr_phys_bounds(test, &low_end, &high);
+	KUNIT_ASSERT_LT(test, low_end, high);
+	*f->dev->dma_mask = low_end;
+	dr_build(test, &rc, &sgt);
+	KUNIT_EXPECT_EQ(test, dma_map_rlist(f->dev, &rc, &rd, NULL,
+					    DMA_FROM_DEVICE, DMA_ATTR_NO_WARN,
+					    GFP_KERNEL), -EIO);
+	KUNIT_EXPECT_EQ(test, rlist_dma_length(&rd), 0);
+	KUNIT_EXPECT_EQ(test, rlist_memory(&rd.__rl), 0);
+	rlist_cpu_destroy(&rc, 0);
+	sg_free_table(&sgt);
+}
+
+/* P2P memory and bad arguments are refused with a clear errno. */
+static void dma_rlist_test_refused(struct kunit *test)
+{
+	static const struct rlist_dma_segmentation bad = {
+		.max_segment_size = 0,
+	};
+	struct dr_fixture *f = test->priv;
+	struct rlist_cpu rc;
+	struct rlist_dma rd;
+
+	rlist_cpu_init(&rc);
+	KUNIT_ASSERT_EQ(test, rlist_cpu_append_page(&rc, f->pages[0], 0,
+						    PAGE_SIZE, GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, dma_map_rlist(f->dev, &rc, &rd, &bad,
+					    DMA_TO_DEVICE, 0, GFP_KERNEL),
+			-EINVAL);
+	KUNIT_ASSERT_EQ(test, rlist_cpu_append_phys(&rc, 1ULL << 40, PAGE_SIZE,
+						    1, GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, dma_map_rlist(f->dev, &rc, &rd, NULL,
+					    DMA_TO_DEVICE, 0, GFP_KERNEL),
+			-EREMOTEIO);
+	KUNIT_EXPECT_EQ(test, rlist_dma_length(&rd), 0);
+	rlist_cpu_destroy(&rc, 0);
+
+	/* An empty list maps to an empty list. */
+	rlist_cpu_init(&rc);
+	KUNIT_EXPECT_EQ(test, dma_map_rlist(f->dev, &rc, &rd, NULL,
+					    DMA_TO_DEVICE, 0, GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, rlist_dma_length(&rd), 0);
+	dma_unmap_rlist(f->dev, &rc, &rd, DMA_TO_DEVICE, 0);
+}
+
+static struct kunit_case dma_rlist_test_cases[] = {
+	KUNIT_CASE(dma_rlist_test_identity),
+	KUNIT_CASE(dma_rlist_test_mapped),
+	KUNIT_CASE(dma_rlist_test_mask_violation),
+	KUNIT_CASE(dma_rlist_test_refused),
+	{}
+};
+
+static struct kunit_suite dma_rlist_test_suite = {
+	.name = "dma_rlist",
+	.init = dr_init,
+	.exit = dr_exit,
+	.test_cases = dma_rlist_test_cases,
+};
+
+kunit_test_suite(dma_rlist_test_suite);
+
+MODULE_DESCRIPTION("KUnit tests for DMA mapping of range lists");
+MODULE_LICENSE("GPL");

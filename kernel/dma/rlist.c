@@ -1,0 +1,425 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * DMA mapping of range lists.
+ *
+ * dma_map_rlist() maps the ranges of a struct rlist_cpu for a device and
+ * describes the result in a struct rlist_dma:
+ *
+ * - dma-direct, when the DMA address of all memory is its physical address
+ *   (coherent device, no bouncing, no offset or encryption, a mask that
+ *   reaches all memory) and the list holds no P2P memory: the DMA list is an
+ *   identity view of the CPU list.  Mapping allocates nothing and does not
+ *   walk the list (unless DMA API debugging wants to see every range).
+ * - otherwise every range is mapped in pieces of at most
+ *   dma_max_mapping_size() through dma-direct (bouncing through swiotlb and
+ *   maintaining caches as needed), dma-iommu, or the device's dma_map_ops
+ *   ->map_page(); contiguous results are merged in the DMA list.
+ *
+ * Unmap and sync walk the CPU list and the DMA list together, piece by
+ * piece, so that every piece is released exactly as it was mapped.
+ */
+#include <linux/dma-rlist.h>
+#include <linux/dma-map-ops.h>
+#include <linux/dma-direct.h>
+#include <linux/iommu-dma.h>
+#include <linux/memremap.h>
+#include <linux/swiotlb.h>
+#include <linux/export.h>
+
+#include "debug.h"
+#include "direct.h"
+
+enum dr_path {
+	DR_DIRECT,
+	DR_IOMMU,
+	DR_OPS,
+};
+
+static enum dr_path dr_path(struct device *dev, const struct dma_map_ops **ops)
+{
+	*ops = get_dma_ops(dev);
+	if (use_dma_iommu(dev))
+		return DR_IOMMU;
+	if (!*ops)
+		return DR_DIRECT;
+#ifdef CONFIG_DMA_OPS_BYPASS
+	if (dev->dma_ops_bypass &&
+	    min_not_zero(*dev->dma_mask, dev->bus_dma_limit) >=
+	    dma_direct_get_required_mask(dev))
+		return DR_DIRECT;
+#endif
+	return DR_OPS;
+}
+
+/*
+ * Can the DMA list be the CPU list itself?  Every check is O(1): the list
+ * is not looked at beyond its summary flags.
+ */
+static bool dr_identity(struct device *dev, const struct rlist_cpu *rc)
+{
+	if (IS_ENABLED(CONFIG_ARCH_HAS_PHYS_TO_DMA) ||
+	    rlist_cpu_flags(rc) & RLIST_CPU_MAY_P2P ||
+	    !dev_is_dma_coherent(dev) || is_swiotlb_force_bounce(dev) ||
+	    dev->dma_range_map || force_dma_unencrypted(dev))
+		return false;
+	/* No memory encryption bit either. */
+	if (phys_to_dma(dev, PAGE_SIZE) != PAGE_SIZE)
+		return false;
+	return min_not_zero(*dev->dma_mask, dev->bus_dma_limit) >=
+	       dma_direct_get_required_mask(dev);
+}
+
+static dma_addr_t dr_map_piece(struct device *dev, enum dr_path path,
+			       const struct dma_map_ops *ops, phys_addr_t phys,
+			       size_t len, enum dma_data_direction dir,
+			       unsigned long attrs)
+{
+	struct page *page = pfn_to_page(PHYS_PFN(phys));
+	unsigned long off = offset_in_page(phys);
+
+	switch (path) {
+	case DR_DIRECT:
+		return dma_direct_map_page(dev, page, off, len, dir, attrs);
+	case DR_IOMMU:
+		return iommu_dma_map_page(dev, page, off, len, dir, attrs);
+	default:
+		return ops->map_page(dev, page, off, len, dir, attrs);
+	}
+}
+
+static void dr_unmap_piece(struct device *dev, enum dr_path path,
+			   const struct dma_map_ops *ops, dma_addr_t dma,
+			   size_t len, enum dma_data_direction dir,
+			   unsigned long attrs)
+{
+	switch (path) {
+	case DR_DIRECT:
+		dma_direct_unmap_page(dev, dma, len, dir, attrs);
+		break;
+	case DR_IOMMU:
+		iommu_dma_unmap_page(dev, dma, len, dir, attrs);
+		break;
+	default:
+		if (ops->unmap_page)
+			ops->unmap_page(dev, dma, len, dir, attrs);
+	}
+}
+
+static void dr_sync_piece(struct device *dev, enum dr_path path,
+			  const struct dma_map_ops *ops, dma_addr_t dma,
+			  size_t len, enum dma_data_direction dir, bool for_cpu)
+{
+	switch (path) {
+	case DR_DIRECT:
+		if (for_cpu)
+			dma_direct_sync_single_for_cpu(dev, dma, len, dir);
+		else
+			dma_direct_sync_single_for_device(dev, dma, len, dir);
+		break;
+	case DR_IOMMU:
+		if (for_cpu)
+			iommu_dma_sync_single_for_cpu(dev, dma, len, dir);
+		else
+			iommu_dma_sync_single_for_device(dev, dma, len, dir);
+		break;
+	default:
+		if (for_cpu && ops->sync_single_for_cpu)
+			ops->sync_single_for_cpu(dev, dma, len, dir);
+		else if (!for_cpu && ops->sync_single_for_device)
+			ops->sync_single_for_device(dev, dma, len, dir);
+	}
+}
+
+/*
+ * Walk of the mapped pieces: the CPU ranges cut to at most @max bytes, with
+ * the DMA address of each piece read from the DMA list at the same position.
+ */
+struct dr_walk {
+	struct rlist_cpu_iter cpu;
+	struct rlist_dma_iter dma;
+	bool dma_valid;
+	size_t max;
+	u64 off;		/* offset of the piece in the CPU range */
+	size_t len;		/* length of the piece */
+};
+
+static bool dr_walk_piece(struct dr_walk *w)
+{
+	if (!rlist_cpu_iter_valid(&w->cpu))
+		return false;
+	w->len = min_t(u64, w->cpu.len - w->off, w->max);
+	return true;
+}
+
+static bool dr_walk_start(struct dr_walk *w, struct device *dev,
+			  const struct rlist_cpu *rc,
+			  const struct rlist_dma *rd)
+{
+	w->max = dma_max_mapping_size(dev);
+	w->off = 0;
+	w->dma_valid = rd && rlist_dma_iter_start(&w->dma, rd, NULL);
+	rlist_cpu_iter_start(&w->cpu, rc, RLIST_CPU_STEP_RANGE);
+	return dr_walk_piece(w);
+}
+
+static bool dr_walk_next(struct dr_walk *w)
+{
+	w->off += w->len;
+	if (w->off == w->cpu.len) {
+		w->off = 0;
+		rlist_cpu_iter_next(&w->cpu);
+	}
+	return dr_walk_piece(w);
+}
+
+static phys_addr_t dr_walk_phys(const struct dr_walk *w)
+{
+	return w->cpu.phys + w->off;
+}
+
+static u64 dr_walk_pos(const struct dr_walk *w)
+{
+	return w->cpu.pos + w->off;
+}
+
+/* DMA address of the current piece, or DMA_MAPPING_ERROR past the list. */
+static dma_addr_t dr_walk_dma(struct dr_walk *w)
+{
+	u64 pos = dr_walk_pos(w);
+
+	while (w->dma_valid && pos - w->dma.pos >= w->dma.len)
+		w->dma_valid = rlist_dma_iter_next(&w->dma);
+	if (!w->dma_valid || pos < w->dma.pos)
+		return DMA_MAPPING_ERROR;
+	return w->dma.addr + (pos - w->dma.pos);
+}
+
+/* Unmap the pieces below list position @end. */
+static void dr_unmap(struct device *dev, const struct rlist_cpu *rc,
+		     const struct rlist_dma *rd, u64 end,
+		     enum dma_data_direction dir, unsigned long attrs)
+{
+	const struct dma_map_ops *ops;
+	enum dr_path path = dr_path(dev, &ops);
+	struct dr_walk w;
+	bool ok;
+
+	for (ok = dr_walk_start(&w, dev, rc, rd); ok && dr_walk_pos(&w) < end;
+	     ok = dr_walk_next(&w)) {
+		dma_addr_t dma = dr_walk_dma(&w);
+
+		if (WARN_ON_ONCE(dma == DMA_MAPPING_ERROR))
+			break;
+		debug_dma_unmap_page(dev, dma, w.len, dir);
+		if (!rlist_dma_is_identity(rd))
+			dr_unmap_piece(dev, path, ops, dma, w.len, dir, attrs);
+	}
+}
+
+static int dr_map_pieces(struct device *dev, const struct rlist_cpu *rc,
+			 struct rlist_dma *rd, enum dma_data_direction dir,
+			 unsigned long attrs, gfp_t gfp)
+{
+	const struct dma_map_ops *ops;
+	enum dr_path path = dr_path(dev, &ops);
+	struct dr_walk w;
+	int ret = 0;
+	bool ok;
+
+	for (ok = dr_walk_start(&w, dev, rc, NULL); ok; ok = dr_walk_next(&w)) {
+		phys_addr_t phys = dr_walk_phys(&w);
+		dma_addr_t dma;
+
+		/* P2P memory is not supported on this path yet. */
+		if (w.cpu.provider ||
+		    is_pci_p2pdma_page(pfn_to_page(PHYS_PFN(phys)))) {
+			ret = -EREMOTEIO;
+			break;
+		}
+		dma = dr_map_piece(dev, path, ops, phys, w.len, dir, attrs);
+		if (dma == DMA_MAPPING_ERROR) {
+			ret = -EIO;
+			break;
+		}
+		ret = rlist_dma_append_absolute(rd, dma, w.len, gfp);
+		if (ret) {
+			dr_unmap_piece(dev, path, ops, dma, w.len, dir,
+				       attrs | DMA_ATTR_SKIP_CPU_SYNC);
+			break;
+		}
+		debug_dma_map_page(dev, pfn_to_page(PHYS_PFN(phys)),
+				   offset_in_page(phys), w.len, dir, dma, attrs);
+	}
+	if (ret) {
+		dr_unmap(dev, rc, rd, rlist_dma_length(rd), dir,
+			 attrs | DMA_ATTR_SKIP_CPU_SYNC);
+		rlist_dma_destroy(rd);
+	}
+	return ret;
+}
+
+/* Tell DMA API debugging about an identity mapping, piece by piece. */
+static void dr_debug_map_identity(struct device *dev,
+				  const struct rlist_cpu *rc,
+				  enum dma_data_direction dir,
+				  unsigned long attrs)
+{
+	struct dr_walk w;
+	bool ok;
+
+	for (ok = dr_walk_start(&w, dev, rc, NULL); ok; ok = dr_walk_next(&w)) {
+		phys_addr_t phys = dr_walk_phys(&w);
+
+		debug_dma_map_page(dev, pfn_to_page(PHYS_PFN(phys)),
+				   offset_in_page(phys), w.len, dir, phys,
+				   attrs);
+	}
+}
+
+/**
+ * dma_map_rlist() - map the ranges of a CPU list for DMA
+ * @dev: the device
+ * @rc: the CPU ranges; must stay unchanged until dma_unmap_rlist()
+ * @rd: receives the DMA ranges; need not be initialised
+ * @seg: the device's segmentation, or NULL; if given, mapping fails rather
+ *	than need more segments than @rc has under it
+ * @dir: DMA direction
+ * @attrs: DMA attributes, as for dma_map_page_attrs() (e.g.
+ *	%DMA_ATTR_SKIP_CPU_SYNC)
+ * @gfp: allocation flags for @rd
+ *
+ * With dma-direct and a device that addresses all memory coherently, @rd is
+ * an identity view of @rc: nothing is allocated and the list is not walked.
+ * Otherwise each range is mapped (in pieces of at most
+ * dma_max_mapping_size()) and the DMA ranges are stored in @rd, contiguous
+ * ones merged.  On failure everything mapped so far is unmapped again.
+ *
+ * P2P memory (provider ranges, P2PDMA pages) is not supported yet.
+ *
+ * Return: 0; -EINVAL for a bad direction, @seg or a device without DMA;
+ * -EREMOTEIO for P2P memory; -EIO if a range cannot be mapped (e.g. it is
+ * out of the device's reach and cannot be bounced); -ENOMEM; -EOVERFLOW if
+ * the mapping would need more segments than @rc under @seg.
+ */
+int dma_map_rlist(struct device *dev, const struct rlist_cpu *rc,
+		  struct rlist_dma *rd,
+		  const struct rlist_dma_segmentation *seg,
+		  enum dma_data_direction dir, unsigned long attrs, gfp_t gfp)
+{
+	const struct dma_map_ops *ops;
+	enum dr_path path;
+	int ret;
+
+	rlist_dma_init(rd);
+	if (WARN_ON_ONCE(!valid_dma_direction(dir)) ||
+	    WARN_ON_ONCE(!dev->dma_mask))
+		return -EINVAL;
+	if (seg && rlist_dma_segmentation_check(seg))
+		return -EINVAL;
+
+	path = dr_path(dev, &ops);
+#ifdef CONFIG_ARCH_HAS_DMA_OPS
+	/* A device that must not do DMA. */
+	if (path == DR_OPS && ops == &dma_dummy_ops)
+		return -EINVAL;
+#endif
+	if (path == DR_DIRECT && dr_identity(dev, rc)) {
+		rlist_dma_init_identity(rd, rc);
+		if (IS_ENABLED(CONFIG_DMA_API_DEBUG))
+			dr_debug_map_identity(dev, rc, dir, attrs);
+		return 0;
+	}
+
+	ret = dr_map_pieces(dev, rc, rd, dir, attrs, gfp);
+	if (ret)
+		return ret;
+	if (seg && !rlist_dma_segmentation_ok(rc, rd, seg)) {
+		dma_unmap_rlist(dev, rc, rd, dir, attrs | DMA_ATTR_SKIP_CPU_SYNC);
+		return -EOVERFLOW;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_GPL(dma_map_rlist);
+
+/**
+ * dma_unmap_rlist() - unmap what dma_map_rlist() mapped
+ * @dev: the device
+ * @rc: the CPU list that was mapped
+ * @rd: the DMA list dma_map_rlist() filled; destroyed
+ * @dir: DMA direction, as for the mapping
+ * @attrs: DMA attributes
+ *
+ * An identity mapping of a coherent device needs nothing (and is not walked
+ * unless DMA API debugging is on); other mappings are unmapped piece by piece
+ * as they were mapped.
+ */
+void dma_unmap_rlist(struct device *dev, const struct rlist_cpu *rc,
+		     struct rlist_dma *rd, enum dma_data_direction dir,
+		     unsigned long attrs)
+{
+	if (!rlist_dma_is_identity(rd) || IS_ENABLED(CONFIG_DMA_API_DEBUG))
+		dr_unmap(dev, rc, rd, rlist_cpu_length(rc), dir, attrs);
+	rlist_dma_destroy(rd);
+}
+EXPORT_SYMBOL_GPL(dma_unmap_rlist);
+
+static void dr_sync(struct device *dev, const struct rlist_cpu *rc,
+		    const struct rlist_dma *rd, enum dma_data_direction dir,
+		    bool for_cpu)
+{
+	const struct dma_map_ops *ops;
+	enum dr_path path = dr_path(dev, &ops);
+	struct dr_walk w;
+	bool ok;
+
+	/* Identity: coherent and never bounced. */
+	if (rlist_dma_is_identity(rd) && !IS_ENABLED(CONFIG_DMA_API_DEBUG))
+		return;
+	for (ok = dr_walk_start(&w, dev, rc, rd); ok; ok = dr_walk_next(&w)) {
+		dma_addr_t dma = dr_walk_dma(&w);
+
+		if (WARN_ON_ONCE(dma == DMA_MAPPING_ERROR))
+			return;
+		if (!rlist_dma_is_identity(rd))
+			dr_sync_piece(dev, path, ops, dma, w.len, dir, for_cpu);
+		if (for_cpu)
+			debug_dma_sync_single_for_cpu(dev, dma, w.len, dir);
+		else
+			debug_dma_sync_single_for_device(dev, dma, w.len, dir);
+	}
+}
+
+/**
+ * dma_sync_rlist_for_cpu() - give a mapped list back to the CPU
+ * @dev: the device
+ * @rc: the CPU list that was mapped
+ * @rd: its DMA list
+ * @dir: DMA direction
+ *
+ * One call syncs the whole list (copying bounced data back, invalidating
+ * caches of non-coherent devices); nothing to do for an identity mapping.
+ */
+void dma_sync_rlist_for_cpu(struct device *dev, const struct rlist_cpu *rc,
+			    const struct rlist_dma *rd,
+			    enum dma_data_direction dir)
+{
+	dr_sync(dev, rc, rd, dir, true);
+}
+EXPORT_SYMBOL_GPL(dma_sync_rlist_for_cpu);
+
+/**
+ * dma_sync_rlist_for_device() - give a mapped list back to the device
+ * @dev: the device
+ * @rc: the CPU list that was mapped
+ * @rd: its DMA list
+ * @dir: DMA direction
+ *
+ * The counterpart of dma_sync_rlist_for_cpu().
+ */
+void dma_sync_rlist_for_device(struct device *dev, const struct rlist_cpu *rc,
+			       const struct rlist_dma *rd,
+			       enum dma_data_direction dir)
+{
+	dr_sync(dev, rc, rd, dir, false);
+}
+EXPORT_SYMBOL_GPL(dma_sync_rlist_for_device);
