@@ -24,7 +24,7 @@ is_overlay_path() {
 }
 
 main() {
-	local ovl line st p upstream=() copy=() remove=() c bad new n
+	local ovl line st p upstream=() copy=() remove=() c bad new n subjects
 
 	require_tree
 	[ -d "$TREE/.git/rebase-merge" ] || [ -d "$TREE/.git/rebase-apply" ] &&
@@ -86,7 +86,10 @@ main() {
 		fi
 	done
 
-	if tgit log --format=%s "$ovl..HEAD" | grep -Eq '^(fixup|squash|amend)! '; then
+	# Not "git log | grep -q": with pipefail, grep leaving early makes
+	# git log die of SIGPIPE and the test fail at random.
+	subjects=$(tgit log --format=%s "$ovl..HEAD")
+	if grep -Eq '^(fixup|squash|amend)! ' <<<"$subjects"; then
 		info "autosquashing fixup commits"
 		if ! GIT_EDITOR=true GIT_SEQUENCE_EDITOR=true \
 			tgit rebase -q -i --autosquash --autostash "$ovl"; then
