@@ -656,6 +656,18 @@ static inline bool rlist_dma_is_identity(const struct rlist_dma *rd)
 	return rd->__flags & RLIST_DMA_IDENTITY;
 }
 
+/**
+ * rlist_dma_has_base() - test whether relative ranges have a base
+ * @rd: the list
+ *
+ * Return: true once rlist_dma_set_base() was called, e.g. by a mapping that
+ * allocated one IOVA for the whole list.
+ */
+static inline bool rlist_dma_has_base(const struct rlist_dma *rd)
+{
+	return rd->__flags & RLIST_DMA_HAS_BASE;
+}
+
 int rlist_dma_append_relative(struct rlist_dma *rd, u64 offset, u64 len,
 			      gfp_t gfp);
 int rlist_dma_append_absolute(struct rlist_dma *rd, dma_addr_t addr, u64 len,

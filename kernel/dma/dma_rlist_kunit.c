@@ -8,9 +8,14 @@
 #include <kunit/test.h>
 #include <kunit/device.h>
 #include <kunit/static_stub.h>
+#include <linux/dma-direct.h>
 #include <linux/dma-mapping.h>
 #include <linux/dma-rlist.h>
+#include <linux/iommu.h>
+#include <linux/iommu-dma.h>
+#include <linux/pci.h>
 #include <linux/scatterlist.h>
+#include <linux/swiotlb.h>
 #include <linux/module.h>
 #include <linux/sort.h>
 
@@ -143,6 +148,8 @@ static void dma_rlist_test_identity(struct kunit *test)
 	struct rlist_cpu rc;
 	struct rlist_dma rd;
 
+	if (is_swiotlb_force_bounce(f->dev))
+		kunit_skip(test, "swiotlb=force: no identity mapping");
 	dr_build(test, &rc, &sgt);
 	dr_walks = 0;
 	kunit_activate_static_stub(test, rlist_cpu_iter_start, dr_count_walk);
@@ -196,6 +203,8 @@ static void dma_rlist_test_mapped(struct kunit *test)
 	struct rlist_cpu rc;
 	struct rlist_dma rd;
 
+	if (is_swiotlb_force_bounce(f->dev))
+		kunit_skip(test, "swiotlb=force: see dma_rlist_test_swiotlb");
 	dr_phys_bounds(test, &low_end, &high);
 	if (high >= dma_get_required_mask(f->dev))
 		kunit_skip(test, "pages at the top of memory");
@@ -274,11 +283,192 @@ static void dma_rlist_test_refused(struct kunit *test)
 	dma_unmap_rlist(f->dev, &rc, &rd, DMA_TO_DEVICE, 0);
 }
 
+/*
+ * swiotlb=force: every piece is bounced.  The bounce buffers hold the data
+ * at map time, a write to them (as by the device) reaches the CPU pages on
+ * dma_sync_rlist_for_cpu(), and unmap releases them.
+ */
+static void dma_rlist_test_swiotlb(struct kunit *test)
+{
+	struct dr_fixture *f = test->priv;
+	struct rlist_dma_iter dit;
+	struct rlist_cpu_iter it;
+	struct sg_table sgt;
+	struct rlist_cpu rc;
+	struct rlist_dma rd;
+	unsigned int i;
+	u8 *buf;
+
+	if (!is_swiotlb_force_bounce(f->dev))
+		kunit_skip(test, "needs swiotlb=force");
+	for (i = 0; i < NR_PAGES; i++)
+		memset(page_address(f->pages[i]), 0x10 + i, PAGE_SIZE);
+	dr_build(test, &rc, &sgt);
+	KUNIT_ASSERT_EQ(test, dma_map_rlist(f->dev, &rc, &rd, NULL,
+					    DMA_BIDIRECTIONAL, 0, GFP_KERNEL),
+			0);
+	KUNIT_ASSERT_TRUE(test, rlist_dma_iter_start(&dit, &rd, NULL));
+	rlist_cpu_for_each_range(&rc, &it) {
+		phys_addr_t bounce;
+
+		while (it.pos >= dit.pos + dit.len)
+			KUNIT_ASSERT_TRUE(test, rlist_dma_iter_next(&dit));
+		bounce = dma_to_phys(f->dev, dit.addr + (it.pos - dit.pos));
+		KUNIT_EXPECT_NE(test, bounce, it.phys);
+		buf = phys_to_virt(bounce);
+		KUNIT_EXPECT_EQ(test, memcmp(buf, phys_to_virt(it.phys),
+					     min_t(u64, it.len, PAGE_SIZE)), 0);
+		/* The device writes into the bounce buffer. */
+		memset(buf, 0xa5, min_t(u64, it.len, PAGE_SIZE));
+	}
+	dma_sync_rlist_for_cpu(f->dev, &rc, &rd, DMA_BIDIRECTIONAL);
+	rlist_cpu_for_each_range(&rc, &it) {
+		buf = phys_to_virt(it.phys);
+		KUNIT_EXPECT_EQ(test, buf[0], 0xa5);
+		KUNIT_EXPECT_EQ(test, buf[min_t(u64, it.len, PAGE_SIZE) - 1],
+				0xa5);
+	}
+	dma_unmap_rlist(f->dev, &rc, &rd, DMA_BIDIRECTIONAL, 0);
+	rlist_cpu_destroy(&rc, 0);
+	sg_free_table(&sgt);
+}
+
+#ifdef CONFIG_IOMMU_DMA
+/* A PCI device behind dma-iommu (QEMU's edu under intel-iommu), or NULL. */
+static struct pci_dev *dr_iommu_pdev(void)
+{
+	struct pci_dev *pdev = NULL;
+
+	while ((pdev = pci_get_device(PCI_ANY_ID, PCI_ANY_ID, pdev))) {
+		if (use_dma_iommu(&pdev->dev) &&
+		    !dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64)))
+			return pdev;
+	}
+	return NULL;
+}
+
+/*
+ * Every page of @rc is where the IOMMU page tables say its DMA address
+ * points (or, with @unmapped, nothing is mapped there any more).
+ */
+static void dr_expect_translation(struct kunit *test, struct device *dev,
+				  const struct rlist_cpu *rc,
+				  const struct rlist_dma *rd, bool unmapped,
+				  const dma_addr_t *addrs)
+{
+	struct iommu_domain *domain = iommu_get_dma_domain(dev);
+	struct rlist_dma_iter dit;
+	struct rlist_cpu_iter it;
+	unsigned int i = 0;
+
+	if (!unmapped)
+		KUNIT_ASSERT_TRUE(test, rlist_dma_iter_start(&dit, rd, NULL));
+	rlist_cpu_for_each_page(rc, &it) {
+		dma_addr_t dma;
+
+		if (unmapped) {
+			dma = addrs[i++];
+			KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(domain, dma),
+					0);
+			continue;
+		}
+		while (it.pos >= dit.pos + dit.len)
+			KUNIT_ASSERT_TRUE(test, rlist_dma_iter_next(&dit));
+		dma = dit.addr + (it.pos - dit.pos);
+		KUNIT_EXPECT_EQ_MSG(test, iommu_iova_to_phys(domain, dma),
+				    it.phys, "list position %llu", it.pos);
+	}
+}
+
+/*
+ * dma-iommu: a page list is mapped at one IOVA as one DMA range, a list
+ * with unaligned interior boundaries range by range; the IOMMU's page
+ * tables translate every page back to its physical address, and nothing
+ * is left mapped after unmap.
+ */
+static void dma_rlist_test_iommu(struct kunit *test)
+{
+	struct dr_fixture *f = test->priv;
+	dma_addr_t addrs[NR_PAGES + 2];
+	struct rlist_dma_iter dit;
+	struct rlist_cpu_iter it;
+	struct pci_dev *pdev;
+	struct rlist_cpu rc;
+	struct rlist_dma rd;
+	unsigned int i, n;
+	int pagelist, ret;
+
+	pdev = dr_iommu_pdev();
+	if (!pdev)
+		kunit_skip(test, "no PCI device behind dma-iommu");
+	for (pagelist = 1; pagelist >= 0; pagelist--) {
+		rlist_cpu_init(&rc);
+		/* Every other page, a first offset and a partial last page. */
+		for (i = 0; i < NR_PAGES; i += 2) {
+			unsigned int off = i ? 0 : 100;
+			unsigned int len;
+
+			if (!pagelist && i == 4)
+				off = 8;	/* an unaligned boundary */
+			len = PAGE_SIZE - off;
+			if (i == NR_PAGES - 2)
+				len = 300;
+			ret = rlist_cpu_append_page(&rc, f->pages[i], off, len,
+						    GFP_KERNEL);
+			KUNIT_ASSERT_EQ(test, ret, 0);
+		}
+		rlist_cpu_append_end(&rc);
+		KUNIT_EXPECT_EQ(test, !!(rlist_cpu_flags(&rc) &
+					 RLIST_CPU_PAGELIST), pagelist);
+		KUNIT_ASSERT_EQ(test, dma_map_rlist(&pdev->dev, &rc, &rd, NULL,
+						    DMA_BIDIRECTIONAL, 0,
+						    GFP_KERNEL), 0);
+		n = 0;
+		rlist_dma_for_each_range(&rd, &dit)
+			n++;
+		if (pagelist) {
+			KUNIT_EXPECT_EQ(test, n, 1);
+			KUNIT_EXPECT_TRUE(test, rlist_dma_has_base(&rd));
+			KUNIT_EXPECT_EQ(test, rlist_memory(&rd.__rl), 0);
+			KUNIT_EXPECT_EQ(test,
+					rlist_dma_block_offset(&rd, PAGE_SIZE),
+					100);
+		} else {
+			KUNIT_EXPECT_GT(test, n, 1);
+		}
+		dr_expect_translation(test, &pdev->dev, &rc, &rd, false, NULL);
+		dma_sync_rlist_for_cpu(&pdev->dev, &rc, &rd, DMA_BIDIRECTIONAL);
+		dma_sync_rlist_for_device(&pdev->dev, &rc, &rd,
+					  DMA_BIDIRECTIONAL);
+		/* Remember each page's DMA address to check the unmap. */
+		i = 0;
+		KUNIT_ASSERT_TRUE(test, rlist_dma_iter_start(&dit, &rd, NULL));
+		rlist_cpu_for_each_page(&rc, &it) {
+			while (it.pos >= dit.pos + dit.len)
+				rlist_dma_iter_next(&dit);
+			if (i < ARRAY_SIZE(addrs))
+				addrs[i++] = dit.addr + (it.pos - dit.pos);
+		}
+		dma_unmap_rlist(&pdev->dev, &rc, &rd, DMA_BIDIRECTIONAL, 0);
+		dr_expect_translation(test, &pdev->dev, &rc, &rd, true, addrs);
+		rlist_cpu_destroy(&rc, 0);
+	}
+	pci_dev_put(pdev);
+}
+#else
+static void dma_rlist_test_iommu(struct kunit *test)
+{
+	kunit_skip(test, "no dma-iommu in this kernel");
+}
+#endif /* CONFIG_IOMMU_DMA */
+
 static struct kunit_case dma_rlist_test_cases[] = {
 	KUNIT_CASE(dma_rlist_test_identity),
 	KUNIT_CASE(dma_rlist_test_mapped),
 	KUNIT_CASE(dma_rlist_test_mask_violation),
 	KUNIT_CASE(dma_rlist_test_refused),
+	KUNIT_CASE(dma_rlist_test_swiotlb),
+	KUNIT_CASE(dma_rlist_test_iommu),
 	{}
 };
 

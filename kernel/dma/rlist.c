@@ -69,6 +69,12 @@ static bool dr_identity(struct device *dev, const struct rlist_cpu *rc)
 	       dma_direct_get_required_mask(dev);
 }
 
+/* Mapped at one IOVA by dma-iommu, rather than piece by piece? */
+static bool dr_one_iova(enum dr_path path, const struct rlist_dma *rd)
+{
+	return path == DR_IOMMU && rlist_dma_has_base(rd);
+}
+
 static dma_addr_t dr_map_piece(struct device *dev, enum dr_path path,
 			       const struct dma_map_ops *ops, phys_addr_t phys,
 			       size_t len, enum dma_data_direction dir,
@@ -204,6 +210,8 @@ static void dr_unmap(struct device *dev, const struct rlist_cpu *rc,
 	struct dr_walk w;
 	bool ok;
 
+	bool whole = rlist_dma_is_identity(rd) || dr_one_iova(path, rd);
+
 	for (ok = dr_walk_start(&w, dev, rc, rd); ok && dr_walk_pos(&w) < end;
 	     ok = dr_walk_next(&w)) {
 		dma_addr_t dma = dr_walk_dma(&w);
@@ -211,9 +219,11 @@ static void dr_unmap(struct device *dev, const struct rlist_cpu *rc,
 		if (WARN_ON_ONCE(dma == DMA_MAPPING_ERROR))
 			break;
 		debug_dma_unmap_page(dev, dma, w.len, dir);
-		if (!rlist_dma_is_identity(rd))
+		if (!whole)
 			dr_unmap_piece(dev, path, ops, dma, w.len, dir, attrs);
 	}
+	if (dr_one_iova(path, rd))
+		iommu_dma_unmap_rlist(dev, rc, rd, dir, attrs);
 }
 
 static int dr_map_pieces(struct device *dev, const struct rlist_cpu *rc,
@@ -258,21 +268,20 @@ static int dr_map_pieces(struct device *dev, const struct rlist_cpu *rc,
 	return ret;
 }
 
-/* Tell DMA API debugging about an identity mapping, piece by piece. */
-static void dr_debug_map_identity(struct device *dev,
-				  const struct rlist_cpu *rc,
-				  enum dma_data_direction dir,
-				  unsigned long attrs)
+/* Tell DMA API debugging about a mapping, piece by piece. */
+static void dr_debug_map(struct device *dev, const struct rlist_cpu *rc,
+			 const struct rlist_dma *rd,
+			 enum dma_data_direction dir, unsigned long attrs)
 {
 	struct dr_walk w;
 	bool ok;
 
-	for (ok = dr_walk_start(&w, dev, rc, NULL); ok; ok = dr_walk_next(&w)) {
+	for (ok = dr_walk_start(&w, dev, rc, rd); ok; ok = dr_walk_next(&w)) {
 		phys_addr_t phys = dr_walk_phys(&w);
 
 		debug_dma_map_page(dev, pfn_to_page(PHYS_PFN(phys)),
-				   offset_in_page(phys), w.len, dir, phys,
-				   attrs);
+				   offset_in_page(phys), w.len, dir,
+				   dr_walk_dma(&w), attrs);
 	}
 }
 
@@ -326,8 +335,16 @@ int dma_map_rlist(struct device *dev, const struct rlist_cpu *rc,
 	if (path == DR_DIRECT && dr_identity(dev, rc)) {
 		rlist_dma_init_identity(rd, rc);
 		if (IS_ENABLED(CONFIG_DMA_API_DEBUG))
-			dr_debug_map_identity(dev, rc, dir, attrs);
+			dr_debug_map(dev, rc, rd, dir, attrs);
 		return 0;
+	}
+	if (path == DR_IOMMU) {
+		ret = iommu_dma_map_rlist(dev, rc, rd, dir, attrs);
+		if (ret != -EOPNOTSUPP) {
+			if (!ret && IS_ENABLED(CONFIG_DMA_API_DEBUG))
+				dr_debug_map(dev, rc, rd, dir, attrs);
+			return ret;
+		}
 	}
 
 	ret = dr_map_pieces(dev, rc, rd, dir, attrs, gfp);
@@ -357,7 +374,16 @@ void dma_unmap_rlist(struct device *dev, const struct rlist_cpu *rc,
 		     struct rlist_dma *rd, enum dma_data_direction dir,
 		     unsigned long attrs)
 {
-	if (!rlist_dma_is_identity(rd) || IS_ENABLED(CONFIG_DMA_API_DEBUG))
+	const struct dma_map_ops *ops;
+	bool debug = IS_ENABLED(CONFIG_DMA_API_DEBUG);
+
+	/*
+	 * One IOVA goes in one call; an identity mapping (coherent, never
+	 * bounced) needs nothing; DMA API debugging wants every piece.
+	 */
+	if (dr_one_iova(dr_path(dev, &ops), rd) && !debug)
+		iommu_dma_unmap_rlist(dev, rc, rd, dir, attrs);
+	else if (!rlist_dma_is_identity(rd) || debug)
 		dr_unmap(dev, rc, rd, rlist_cpu_length(rc), dir, attrs);
 	rlist_dma_destroy(rd);
 }
@@ -372,15 +398,20 @@ static void dr_sync(struct device *dev, const struct rlist_cpu *rc,
 	struct dr_walk w;
 	bool ok;
 
+	bool whole = rlist_dma_is_identity(rd) || dr_one_iova(path, rd);
+
+	/* One IOVA: never bounced, caches only. */
+	if (dr_one_iova(path, rd))
+		iommu_dma_sync_rlist(dev, rc, dir, for_cpu);
 	/* Identity: coherent and never bounced. */
-	if (rlist_dma_is_identity(rd) && !IS_ENABLED(CONFIG_DMA_API_DEBUG))
+	if (whole && !IS_ENABLED(CONFIG_DMA_API_DEBUG))
 		return;
 	for (ok = dr_walk_start(&w, dev, rc, rd); ok; ok = dr_walk_next(&w)) {
 		dma_addr_t dma = dr_walk_dma(&w);
 
 		if (WARN_ON_ONCE(dma == DMA_MAPPING_ERROR))
 			return;
-		if (!rlist_dma_is_identity(rd))
+		if (!whole)
 			dr_sync_piece(dev, path, ops, dma, w.len, dir, for_cpu);
 		if (for_cpu)
 			debug_dma_sync_single_for_cpu(dev, dma, w.len, dir);
