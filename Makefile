@@ -22,10 +22,10 @@ export KCC BUILD CCACHE_DIR JOBS FORCE
 
 H := harness
 
-.PHONY: help deps tree refresh kunit run check series test clean distclean
+.PHONY: help deps tree refresh kunit kunit-qemu run check series test clean distclean
 
 help:
-	@echo "targets: deps tree refresh kunit run check series test clean distclean"
+	@echo "targets: deps tree refresh kunit kunit-qemu run check series test clean distclean"
 	@echo "main job: make run    tests: make test    (see README.md)"
 
 deps:
@@ -39,6 +39,10 @@ refresh:
 
 kunit: tree
 	@$(H)/kunit.sh
+
+# x86_64 KUnit kernel under QEMU (TCG) with the edu DMA device.
+kunit-qemu: tree
+	@$(H)/kunit-qemu.sh
 
 run: deps tree
 	@$(H)/kunit.sh --suites
@@ -54,7 +58,7 @@ test: deps tree
 	@$(H)/test.sh
 
 clean:
-	rm -rf build/uml build/series build/series-check build/series-uml build/logs
+	rm -rf build/uml build/x86 build/series build/series-check build/series-uml build/logs
 	-git -C build/linux worktree prune 2>/dev/null
 
 distclean:

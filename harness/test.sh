@@ -10,6 +10,7 @@ set -euo pipefail
 # One tier per line: "<name> <command>".  Add a tier by adding a line.
 TIERS=(
 	"kunit-uml $RLIST_REPO/harness/kunit.sh"
+	"kunit-qemu $RLIST_REPO/harness/kunit-qemu.sh"
 	"check $RLIST_REPO/harness/check.sh"
 	"series $RLIST_REPO/harness/series.sh"
 )

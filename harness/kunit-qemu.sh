@@ -1,0 +1,156 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# make kunit-qemu: build the x86_64 KUnit kernel with kunit/qemu-x86 once,
+# then boot it under qemu-system-x86_64 (TCG) with QEMU's edu PCI device in
+# several setups; every test must pass in each, and the dma_rlist_edu suite
+# must run (not skip) in each.  Logs: build/logs/kunit-qemu-build.log and
+# build/logs/kunit-qemu-<setup>.log (kunit.py output, then the raw kernel
+# output) and .json.
+#
+# Usage: kunit-qemu.sh [--suites] [setup...]   (default: all setups)
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+# edu clamps DMA addresses to its dma_mask property (28 bits by default);
+# the suite sets a 32-bit mask for the device, see rlist_edu_kunit.c.
+EDU="-device edu,dma_mask=0xffffffff"
+# One setup per line: "<name>|<qemu args>|<kernel args>".  intel-iommu needs
+# q35 and must come before the devices it translates.
+SETUPS=(
+	"iommu|-machine q35 -device intel-iommu $EDU|"
+	"direct|-machine q35 $EDU|"
+	"swiotlb|-machine q35 $EDU|swiotlb=force"
+)
+EDU_SUITE=dma_rlist_edu
+X86_DIR=$BUILD/x86
+
+# The kunit.py --json file: does the edu suite exist, and did all its tests
+# pass (a skip means the edu device was not found)?
+edu_suite_ran() {
+	python3 - "$1" "$EDU_SUITE" <<'EOF'
+import json, sys
+
+def find(group, name):
+    if group.get("name") == name:
+        return group
+    for sub in group.get("sub_groups", []):
+        found = find(sub, name)
+        if found:
+            return found
+    return None
+
+with open(sys.argv[1]) as f:
+    suite = find(json.load(f), sys.argv[2])
+cases = suite.get("test_cases", []) if suite else []
+if not cases:
+    sys.exit(f"suite {sys.argv[2]} did not run")
+bad = [c.get("name", "?") + ": " + c.get("status", "?")
+       for c in cases if c.get("status") != "PASS"]
+if bad:
+    sys.exit(f"suite {sys.argv[2]}: " + ", ".join(bad))
+EOF
+}
+
+build() {
+	local log=$LOGS/kunit-qemu-build.log rc
+
+	info "kunit.py build --arch=x86_64 (log: $log)"
+	set +e
+	(cd "$TREE" && python3 tools/testing/kunit/kunit.py build --arch=x86_64 \
+		--build_dir="$X86_DIR" --kunitconfig="$RLIST_REPO/kunit/qemu-x86" \
+		--jobs="${JOBS:-2}" --make_options "CC=$KCC") 2>&1 | tee "$log" | grep --line-buffered -E '^\[[0-9:]+\] (Configuring|Building|Elapsed|.*(FAILED|ERROR))|error:'
+	rc=${PIPESTATUS[0]}
+	set -e
+	if [ "$rc" -ne 0 ]; then
+		tail -n 30 "$log" >&2
+		echo "kunit-qemu: build FAILED (kunit.py exit status $rc, full log in $log)" >&2
+		exit 1
+	fi
+}
+
+# Boot the kernel in one setup; prints its result line, returns non-zero
+# on any failure, crash, timeout or skipped edu suite.
+run_setup() {
+	local name=$1 qargs=$2 kargs=$3
+	local log=$LOGS/kunit-qemu-$name.log json=$LOGS/kunit-qemu-$name.json
+	local rc line passed failed other n why=
+	local extra=()
+
+	[ -n "$kargs" ] && extra=(--kernel_args="$kargs")
+	rm -f "$json" "$X86_DIR/test.log"
+	info "kunit.py exec, setup $name: $qargs${kargs:+, kernel args: $kargs} (log: $log)"
+	set +e
+	(cd "$TREE" && python3 tools/testing/kunit/kunit.py exec --arch=x86_64 \
+		--build_dir="$X86_DIR" --timeout=300 --qemu_args="$qargs" \
+		"${extra[@]}" --json="$json") 2>&1 | tee "$log" | grep --line-buffered -E '^\[[0-9:]+\] (Starting|Testing complete|Elapsed|.*(FAILED|CRASHED|ERROR|SKIPPED))'
+	rc=${PIPESTATUS[0]}
+	set -e
+	# kunit.py only shows the log of failed tests: keep the whole kernel
+	# output (the kunit_info lines: DMA addresses, IOMMU or not).
+	if [ -f "$X86_DIR/test.log" ]; then
+		echo "==== raw kernel output ($X86_DIR/test.log)" >>"$log"
+		cat "$X86_DIR/test.log" >>"$log"
+	fi
+
+	line=$(grep -E 'Testing complete\. Ran [0-9]+ tests' "$log" | tail -n 1 || true)
+	passed=$(echo "$line" | sed -En 's/.*passed: ([0-9]+).*/\1/p')
+	failed=0
+	for other in failed crashed errors; do
+		n=$(echo "$line" | sed -En "s/.*$other: ([0-9]+).*/\\1/p")
+		failed=$((failed + ${n:-0}))
+	done
+	[ -n "$passed" ] || passed=0
+	if [ -z "$line" ]; then
+		why="no test results (boot failed or timed out)"
+		tail -n 30 "$log" >&2
+	elif [ "$rc" -ne 0 ] || [ "$failed" -ne 0 ]; then
+		why="kunit.py exit status $rc"
+	elif ! [ -s "$json" ]; then
+		why="no JSON results"
+	elif ! why=$(edu_suite_ran "$json" 2>&1); then
+		:
+	else
+		why=
+	fi
+	if [ -n "$SUITES" ] && [ -s "$json" ]; then
+		python3 "$RLIST_REPO/harness/kunit-summary.py" "$json"
+	fi
+	echo "kunit-qemu-$name: $passed passed, $failed failed"
+	if [ -n "$why" ]; then
+		echo "kunit-qemu-$name: FAILED ($why, full log in $log)" >&2
+		return 1
+	fi
+}
+
+main() {
+	local s name rest qargs kargs fail=0 want=()
+
+	SUITES=
+	if [ "${1:-}" = "--suites" ]; then
+		SUITES=1
+		shift
+	fi
+	want=("$@")
+	require_tree
+	command -v qemu-system-x86_64 >/dev/null ||
+		die "qemu-system-x86_64 is not installed: run make deps"
+	mkdir -p "$LOGS" "$CCACHE_DIR"
+	build
+	for s in "${SETUPS[@]}"; do
+		name=${s%%|*}
+		rest=${s#*|}
+		qargs=${rest%%|*}
+		kargs=${rest#*|}
+		if [ "${#want[@]}" -gt 0 ] && ! [[ " ${want[*]} " == *" $name "* ]]; then
+			continue
+		fi
+		run_setup "$name" "$qargs" "$kargs" || fail=1
+	done
+	if [ "$fail" -ne 0 ]; then
+		echo "kunit-qemu: FAILED" >&2
+		exit 1
+	fi
+}
+
+main "$@"

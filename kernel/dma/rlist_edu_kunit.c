@@ -1,0 +1,858 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KUnit tests that prove DMA addresses right by moving bytes with the DMA
+ * engine of QEMU's edu PCI device (hw/misc/edu.c, docs/specs/edu.rst).
+ *
+ * A DMA address is right when the device, given that address, reads or
+ * writes the bytes the CPU sees at the same place: every test moves data
+ * between memory and edu's internal buffer through the mapped addresses and
+ * compares bytes, never only addresses.
+ *
+ * edu needs no driver: the suite takes the device with pci_get_device(),
+ * enables it and programs its registers (BAR0):
+ *
+ *   0x00 identification (0xRRrr00ed), 0x04 liveness check (returns ~value),
+ *   0x80 DMA source address, 0x88 DMA destination address, 0x90 DMA count
+ *   (64-bit registers), 0x98 DMA command: bit 0 start (cleared by edu when
+ *   done), bit 1 direction (0: RAM to edu, 1: edu to RAM), bit 2 raise an
+ *   interrupt when done.
+ *
+ * The edu side of a transfer is its 4096-byte buffer at edu address
+ * 0x40000; a transfer outside it aborts QEMU.  QEMU up to at least 7.2
+ * (Debian 12) checks the end of the range off by one, so a transfer of the
+ * whole 4096 bytes aborts too: transfers are at most 4095 bytes.  Each
+ * transfer completes about 100 ms (QEMU virtual clock) after it is started,
+ * so the tests keep the number of transfers small.
+ *
+ * DMA mask: edu masks every RAM address with its "dma_mask" property, 28
+ * bits by default, and silently clamps addresses above it.  With the 1 GiB
+ * guest of kunit.py, dma-direct addresses are above 28 bits and the IOMMU
+ * hands out IOVAs just below 4 GiB, so the harness (harness/kunit-qemu.sh)
+ * starts edu with dma_mask=0xffffffff and the suite sets the same 32-bit
+ * mask for the device: every setup (IOMMU, direct, swiotlb=force) then
+ * gives addresses edu reaches.  With a narrower edu mask the byte
+ * comparisons fail, they cannot pass by accident.
+ *
+ * Without an edu device (UML, a QEMU started without -device edu) every
+ * test is skipped.
+ */
+#include <kunit/test.h>
+#include <linux/delay.h>
+#include <linux/dma-mapping.h>
+#include <linux/dma-rlist.h>
+#include <linux/io.h>
+#include <linux/io-64-nonatomic-lo-hi.h>
+#include <linux/ktime.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/pci.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/swiotlb.h>
+
+#define EDU_VENDOR		0x1234
+#define EDU_DEVICE		0x11e8
+
+#define EDU_REG_ID		0x00
+#define EDU_REG_LIVENESS	0x04
+#define EDU_REG_DMA_SRC		0x80
+#define EDU_REG_DMA_DST		0x88
+#define EDU_REG_DMA_COUNT	0x90
+#define EDU_REG_DMA_CMD		0x98
+
+#define EDU_DMA_START		BIT(0)
+#define EDU_DMA_TO_RAM		BIT(1)
+
+#define EDU_BUF_ADDR		0x40000
+#define EDU_BUF_SIZE		4096
+/* Longest transfer: QEMU 7.2 refuses the whole buffer (see above). */
+#define EDU_DMA_MAX		(EDU_BUF_SIZE - 1)
+
+/* See the DMA mask paragraph at the top of the file. */
+#define EDU_DMA_MASK		DMA_BIT_MASK(32)
+
+/* A transfer takes ~100 ms of QEMU time; TCG on a busy host is slower. */
+#define EDU_DMA_TIMEOUT_MS	5000
+
+/* Most pieces of a mapping the tests walk. */
+#define EDU_MAX_PIECES		64
+
+struct edu_fixture {
+	struct pci_dev *pdev;
+	struct device *dev;
+	void __iomem *bar;
+	bool enabled;
+	/* A bounce page of the test itself: moves bytes edu <-> CPU. */
+	struct page *check;
+	dma_addr_t check_dma;
+	bool check_mapped;
+	u32 seed;
+};
+
+/* A piece of DMA address space and where its bytes are in the CPU list. */
+struct edu_piece {
+	dma_addr_t addr;
+	u64 len;
+	u64 pos;
+};
+
+/* CPU access to the byte stream of a mapping (rlist or sg_table). */
+struct edu_cpu_ops {
+	void (*read)(struct kunit *test, void *ctx, u64 pos, void *buf,
+		     size_t len);
+	void (*write)(struct kunit *test, void *ctx, u64 pos, const void *buf,
+		      size_t len);
+};
+
+/*
+ * edu_dma() - move @len bytes between memory at DMA address @addr and the
+ * start of edu's buffer, and wait until edu is done.
+ * @edu: the fixture
+ * @addr: DMA address in memory, as edu sees it
+ * @len: 1 to %EDU_DMA_MAX bytes
+ * @to_ram: true for edu to memory, false for memory to edu
+ *
+ * Return: 0, -EINVAL for a bad length, -ETIMEDOUT if edu did not finish.
+ */
+static int edu_dma(struct edu_fixture *edu, dma_addr_t addr, size_t len,
+		   bool to_ram)
+{
+	ktime_t end = ktime_add_ms(ktime_get(), EDU_DMA_TIMEOUT_MS);
+	u32 cmd = EDU_DMA_START;
+
+	if (!len || len > EDU_DMA_MAX)
+		return -EINVAL;
+	if (readl(edu->bar + EDU_REG_DMA_CMD) & EDU_DMA_START)
+		return -EBUSY;	/* writes are ignored while edu runs */
+	if (to_ram) {
+		writeq(EDU_BUF_ADDR, edu->bar + EDU_REG_DMA_SRC);
+		writeq(addr, edu->bar + EDU_REG_DMA_DST);
+		cmd |= EDU_DMA_TO_RAM;
+	} else {
+		writeq(addr, edu->bar + EDU_REG_DMA_SRC);
+		writeq(EDU_BUF_ADDR, edu->bar + EDU_REG_DMA_DST);
+	}
+	writeq(len, edu->bar + EDU_REG_DMA_COUNT);
+	writel(cmd, edu->bar + EDU_REG_DMA_CMD);
+	while (readl(edu->bar + EDU_REG_DMA_CMD) & EDU_DMA_START) {
+		if (ktime_after(ktime_get(), end))
+			return -ETIMEDOUT;
+		usleep_range(1000, 2000);
+	}
+	return 0;
+}
+
+/* A byte pattern of the stream position, different for every @seed. */
+static void edu_pattern(void *buf, size_t len, u64 pos, u32 seed)
+{
+	u8 *p = buf;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		u32 x = ((u32)(pos + i) + seed * 0x9e3779b9u) * 2654435761u;
+
+		p[i] = (x >> 24) ^ (x >> 13);
+	}
+}
+
+static u32 edu_next_seed(struct edu_fixture *edu)
+{
+	return ++edu->seed;
+}
+
+static int edu_init(struct kunit *test)
+{
+	struct edu_fixture *edu;
+	u32 id;
+
+	edu = kunit_kzalloc(test, sizeof(*edu), GFP_KERNEL);
+	if (!edu)
+		return -ENOMEM;
+	test->priv = edu;
+	edu->pdev = pci_get_device(EDU_VENDOR, EDU_DEVICE, NULL);
+	if (!edu->pdev)
+		kunit_skip(test, "no edu device (QEMU -device edu)");
+	edu->dev = &edu->pdev->dev;
+	KUNIT_ASSERT_EQ(test, pci_enable_device(edu->pdev), 0);
+	edu->enabled = true;
+	pci_set_master(edu->pdev);
+	edu->bar = pci_iomap(edu->pdev, 0, 0);
+	KUNIT_ASSERT_NOT_NULL(test, edu->bar);
+	id = readl(edu->bar + EDU_REG_ID);
+	KUNIT_ASSERT_EQ_MSG(test, id & 0xffff, 0xed, "edu id %#x", id);
+	writel(0x12345678, edu->bar + EDU_REG_LIVENESS);
+	KUNIT_ASSERT_EQ(test, readl(edu->bar + EDU_REG_LIVENESS), ~0x12345678u);
+	KUNIT_ASSERT_EQ(test, dma_set_mask_and_coherent(edu->dev, EDU_DMA_MASK),
+			0);
+
+	edu->check = alloc_page(GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, edu->check);
+	edu->check_dma = dma_map_page(edu->dev, edu->check, 0, PAGE_SIZE,
+				      DMA_BIDIRECTIONAL);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(edu->dev, edu->check_dma));
+	edu->check_mapped = true;
+	edu->seed = get_random_u32();
+	kunit_info(test, "edu %s id %#x, %s\n", pci_name(edu->pdev), id,
+		   device_iommu_mapped(edu->dev) ? "behind an IOMMU" :
+		   is_swiotlb_force_bounce(edu->dev) ? "dma-direct, swiotlb forced" :
+		   "dma-direct");
+	return 0;
+}
+
+static void edu_exit(struct kunit *test)
+{
+	struct edu_fixture *edu = test->priv;
+
+	if (!edu || !edu->pdev)
+		return;
+	if (edu->check_mapped)
+		dma_unmap_page(edu->dev, edu->check_dma, PAGE_SIZE,
+			       DMA_BIDIRECTIONAL);
+	if (edu->check)
+		__free_page(edu->check);
+	if (edu->bar)
+		pci_iounmap(edu->pdev, edu->bar);
+	if (edu->enabled) {
+		pci_clear_master(edu->pdev);
+		pci_disable_device(edu->pdev);
+	}
+	pci_dev_put(edu->pdev);
+}
+
+/*
+ * Copy @len bytes from edu's buffer into @buf through the check page; the
+ * page is poisoned first so that a transfer that does not happen is seen.
+ */
+static void edu_read_buffer(struct kunit *test, void *buf, size_t len)
+{
+	struct edu_fixture *edu = test->priv;
+	void *check = page_address(edu->check);
+
+	memset(check, 0x5a, PAGE_SIZE);
+	dma_sync_single_for_device(edu->dev, edu->check_dma, PAGE_SIZE,
+				   DMA_BIDIRECTIONAL);
+	KUNIT_ASSERT_EQ(test, edu_dma(edu, edu->check_dma, len, true), 0);
+	dma_sync_single_for_cpu(edu->dev, edu->check_dma, PAGE_SIZE,
+				DMA_BIDIRECTIONAL);
+	memcpy(buf, check, len);
+}
+
+/* Fill edu's buffer with @len bytes of @buf through the check page. */
+static void edu_write_buffer(struct kunit *test, const void *buf, size_t len)
+{
+	struct edu_fixture *edu = test->priv;
+
+	memcpy(page_address(edu->check), buf, len);
+	dma_sync_single_for_device(edu->dev, edu->check_dma, PAGE_SIZE,
+				   DMA_BIDIRECTIONAL);
+	KUNIT_ASSERT_EQ(test, edu_dma(edu, edu->check_dma, len, false), 0);
+}
+
+/* Move @len bytes from DMA address @src to @dst through edu's buffer. */
+static void edu_copy(struct kunit *test, dma_addr_t src, dma_addr_t dst,
+		     size_t len)
+{
+	struct edu_fixture *edu = test->priv;
+	size_t off, c;
+
+	for (off = 0; off < len; off += c) {
+		c = min_t(size_t, len - off, EDU_DMA_MAX);
+		KUNIT_ASSERT_EQ(test, edu_dma(edu, src + off, c, false), 0);
+		KUNIT_ASSERT_EQ(test, edu_dma(edu, dst + off, c, true), 0);
+	}
+}
+
+/* Let edu read @len bytes at @addr and return them in @buf. */
+static void edu_fetch(struct kunit *test, dma_addr_t addr, void *buf,
+		      size_t len)
+{
+	struct edu_fixture *edu = test->priv;
+	void *check = page_address(edu->check);
+
+	memset(check, 0x5a, PAGE_SIZE);
+	dma_sync_single_for_device(edu->dev, edu->check_dma, PAGE_SIZE,
+				   DMA_BIDIRECTIONAL);
+	edu_copy(test, addr, edu->check_dma, len);
+	dma_sync_single_for_cpu(edu->dev, edu->check_dma, PAGE_SIZE,
+				DMA_BIDIRECTIONAL);
+	memcpy(buf, check, len);
+}
+
+/*
+ * Memory to device: for every piece, in transfers of at most the edu buffer,
+ * let edu read the piece's DMA address, fetch edu's buffer back through the
+ * check page and compare with what the CPU has at the same stream position.
+ */
+static void edu_check_to_device(struct kunit *test,
+				const struct edu_piece *pieces, unsigned int n,
+				const struct edu_cpu_ops *ops, void *ctx)
+{
+	struct edu_fixture *edu = test->priv;
+	u8 *got, *want;
+	unsigned int i;
+
+	got = kunit_kmalloc(test, EDU_BUF_SIZE, GFP_KERNEL);
+	want = kunit_kmalloc(test, EDU_BUF_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, got);
+	KUNIT_ASSERT_NOT_NULL(test, want);
+	for (i = 0; i < n; i++) {
+		u64 off, c;
+
+		for (off = 0; off < pieces[i].len; off += c) {
+			c = min_t(u64, pieces[i].len - off, EDU_DMA_MAX);
+			KUNIT_ASSERT_EQ(test, edu_dma(edu, pieces[i].addr + off,
+						      c, false), 0);
+			edu_read_buffer(test, got, c);
+			ops->read(test, ctx, pieces[i].pos + off, want, c);
+			KUNIT_EXPECT_MEMEQ_MSG(test, got, want, c,
+					       "to device: piece %u (%pad+%llu, %llu bytes, list position %llu)",
+					       i, &pieces[i].addr, off, c,
+					       pieces[i].pos + off);
+		}
+	}
+}
+
+/*
+ * Device to memory: for every piece, load edu's buffer with fresh bytes and
+ * let edu write them to the piece's DMA address.  @want receives the bytes
+ * written, by stream position, for the caller to compare once the CPU owns
+ * the memory again.
+ */
+static void edu_fill_from_device(struct kunit *test,
+				 const struct edu_piece *pieces, unsigned int n,
+				 u8 *want)
+{
+	struct edu_fixture *edu = test->priv;
+	u32 seed = edu_next_seed(edu);
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		u64 off, c;
+
+		for (off = 0; off < pieces[i].len; off += c) {
+			u8 *w = want + pieces[i].pos + off;
+
+			c = min_t(u64, pieces[i].len - off, EDU_DMA_MAX);
+			edu_pattern(w, c, pieces[i].pos + off, seed);
+			edu_write_buffer(test, w, c);
+			KUNIT_ASSERT_EQ(test, edu_dma(edu, pieces[i].addr + off,
+						      c, true), 0);
+		}
+	}
+}
+
+/* The pieces cover the stream [0, @total) in order, without gaps. */
+static void edu_expect_cover(struct kunit *test, const struct edu_piece *pieces,
+			     unsigned int n, u64 total)
+{
+	u64 pos = 0;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		KUNIT_EXPECT_EQ(test, pieces[i].pos, pos);
+		pos = pieces[i].pos + pieces[i].len;
+	}
+	KUNIT_EXPECT_EQ(test, pos, total);
+}
+
+static void edu_log_pieces(struct kunit *test, const char *what,
+			   const struct edu_piece *pieces, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		kunit_info(test, "%s[%u]: %pad + %llu (list position %llu)\n",
+			   what, i, &pieces[i].addr, pieces[i].len,
+			   pieces[i].pos);
+}
+
+/* Single pages: dma_map_page() with whole and partial pages. */
+static void edu_dma_map_page(struct kunit *test)
+{
+	static const struct {
+		unsigned int src_off, dst_off, len;
+	} cases[] = {
+		{ 0, 0, PAGE_SIZE }, { 100, 100, 300 }, { 100, 7, 300 },
+		{ 1, 2, PAGE_SIZE - 2 }, { PAGE_SIZE - 96, 0, 96 },
+		{ 4000, 3, 1 },
+	};
+	struct edu_fixture *edu = test->priv;
+	struct page *src, *dst;
+	u8 *s, *d, *want;
+	unsigned int i;
+
+	src = alloc_page(GFP_KERNEL);
+	dst = alloc_page(GFP_KERNEL);
+	want = kunit_kmalloc(test, PAGE_SIZE, GFP_KERNEL);
+	if (!src || !dst || !want) {
+		if (src)
+			__free_page(src);
+		if (dst)
+			__free_page(dst);
+		KUNIT_FAIL(test, "out of memory");
+		return;
+	}
+	s = page_address(src);
+	d = page_address(dst);
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		unsigned int so = cases[i].src_off, dof = cases[i].dst_off;
+		unsigned int len = cases[i].len;
+		dma_addr_t sa, da;
+
+		edu_pattern(s, PAGE_SIZE, 0, edu_next_seed(edu));
+		memset(d, 0, PAGE_SIZE);
+		sa = dma_map_page(edu->dev, src, so, len, DMA_TO_DEVICE);
+		if (dma_mapping_error(edu->dev, sa)) {
+			KUNIT_FAIL(test, "case %u: dma_map_page(src) failed", i);
+			break;
+		}
+		da = dma_map_page(edu->dev, dst, dof, len, DMA_FROM_DEVICE);
+		if (dma_mapping_error(edu->dev, da)) {
+			dma_unmap_page(edu->dev, sa, len, DMA_TO_DEVICE);
+			KUNIT_FAIL(test, "case %u: dma_map_page(dst) failed", i);
+			break;
+		}
+		edu_copy(test, sa, da, len);
+		dma_unmap_page(edu->dev, sa, len, DMA_TO_DEVICE);
+		dma_unmap_page(edu->dev, da, len, DMA_FROM_DEVICE);
+
+		KUNIT_EXPECT_MEMEQ_MSG(test, d + dof, s + so, len,
+				       "case %u: src +%u, dst +%u, %u bytes at %pad -> %pad",
+				       i, so, dof, len, &sa, &da);
+		/* Nothing written around the destination range. */
+		memset(want, 0, PAGE_SIZE);
+		KUNIT_EXPECT_MEMEQ_MSG(test, d, want, dof, "case %u", i);
+		KUNIT_EXPECT_MEMEQ_MSG(test, d + dof + len, want,
+				       PAGE_SIZE - dof - len, "case %u", i);
+	}
+	__free_page(src);
+	__free_page(dst);
+}
+
+/*
+ * Negative control: the comparison catches a wrong address.  Two pages of
+ * different content, mapped as one range: edu reading the mapped address
+ * gets the first page, reading the address one page further gets bytes
+ * that differ from it (and are the second page).
+ */
+static void edu_dma_wrong_address(struct kunit *test)
+{
+	struct edu_fixture *edu = test->priv;
+	struct page *pages;
+	dma_addr_t addr;
+	u8 *p, *got;
+
+	got = kunit_kmalloc(test, PAGE_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, got);
+	pages = alloc_pages(GFP_KERNEL, 1);
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	p = page_address(pages);
+	edu_pattern(p, PAGE_SIZE, 0, edu_next_seed(edu));
+	edu_pattern(p + PAGE_SIZE, PAGE_SIZE, 0, edu_next_seed(edu));
+	addr = dma_map_page(edu->dev, pages, 0, 2 * PAGE_SIZE, DMA_TO_DEVICE);
+	if (dma_mapping_error(edu->dev, addr)) {
+		__free_pages(pages, 1);
+		KUNIT_FAIL(test, "dma_map_page() failed");
+		return;
+	}
+
+	edu_fetch(test, addr, got, PAGE_SIZE);
+	KUNIT_EXPECT_MEMEQ(test, got, p, PAGE_SIZE);
+
+	edu_fetch(test, addr + PAGE_SIZE, got, PAGE_SIZE);
+	KUNIT_EXPECT_MEMNEQ(test, got, p, PAGE_SIZE);
+	KUNIT_EXPECT_MEMEQ(test, got, p + PAGE_SIZE, PAGE_SIZE);
+
+	dma_unmap_page(edu->dev, addr, 2 * PAGE_SIZE, DMA_TO_DEVICE);
+	__free_pages(pages, 1);
+}
+
+/*
+ * Scattered memory shared by the sg_table and rlist tests: pages from
+ * allocations of different orders, odd offsets and lengths, pieces that
+ * span several pages of one allocation.
+ */
+struct edu_mem {
+	struct page *a, *b, *c;	/* orders 0, 1, 2 */
+	struct folio *huge;	/* rlist test only; may be NULL */
+	unsigned int huge_order;
+};
+
+static const struct {
+	int alloc;		/* 0: a, 1: b, 2: c */
+	unsigned int page, off, len;
+} edu_pieces[] = {
+	{ 0, 0, 0, PAGE_SIZE },
+	{ 1, 0, 256, 512 },
+	{ 2, 0, 64, PAGE_SIZE - 64 },
+	{ 2, 1, 100, 2 * PAGE_SIZE + 50 },	/* spans 3 pages of c */
+	{ 1, 1, 7, 1 },
+	{ 1, 1, 300, 300 },
+};
+
+/* The huge folio's window in the rlist: odd offset, spans 4+ pages. */
+#define EDU_HUGE_OFF	(3 * PAGE_SIZE + 100)
+#define EDU_HUGE_LEN	(4 * PAGE_SIZE + 333)
+
+static void edu_mem_free(void *data)
+{
+	struct edu_mem *m = data;
+
+	if (m->a)
+		__free_pages(m->a, 0);
+	if (m->b)
+		__free_pages(m->b, 1);
+	if (m->c)
+		__free_pages(m->c, 2);
+	if (m->huge)
+		folio_put(m->huge);
+}
+
+static struct edu_mem *edu_mem_alloc(struct kunit *test, bool huge)
+{
+	struct edu_mem *m;
+	int order;
+
+	m = kunit_kzalloc(test, sizeof(*m), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, edu_mem_free, m),
+			0);
+	m->a = alloc_pages(GFP_KERNEL, 0);
+	m->b = alloc_pages(GFP_KERNEL, 1);
+	m->c = alloc_pages(GFP_KERNEL, 2);
+	KUNIT_ASSERT_TRUE(test, m->a && m->b && m->c);
+	for (order = 9; huge && order >= 4; order--) {
+		m->huge = folio_alloc(GFP_KERNEL | __GFP_NOWARN, order);
+		if (m->huge) {
+			m->huge_order = order;
+			break;
+		}
+	}
+	return m;
+}
+
+static struct page *edu_piece_page(const struct edu_mem *m, unsigned int i)
+{
+	struct page *base = edu_pieces[i].alloc == 0 ? m->a :
+			    edu_pieces[i].alloc == 1 ? m->b : m->c;
+
+	return nth_page(base, edu_pieces[i].page);
+}
+
+/* Stream length of the pieces (without the huge folio). */
+static u64 edu_pieces_len(void)
+{
+	u64 n = 0;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(edu_pieces); i++)
+		n += edu_pieces[i].len;
+	return n;
+}
+
+static void edu_build_sgtable(struct kunit *test, const struct edu_mem *m,
+			      struct sg_table *sgt)
+{
+	struct scatterlist *sg;
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, sg_alloc_table(sgt, ARRAY_SIZE(edu_pieces),
+					     GFP_KERNEL), 0);
+	for_each_sgtable_sg(sgt, sg, i)
+		sg_set_page(sg, edu_piece_page(m, i), edu_pieces[i].len,
+			    edu_pieces[i].off);
+}
+
+static unsigned int edu_sgtable_pieces(struct kunit *test,
+				       struct sg_table *sgt,
+				       struct edu_piece *pieces)
+{
+	struct scatterlist *sg;
+	unsigned int i, n = 0;
+	u64 pos = 0;
+
+	for_each_sgtable_dma_sg(sgt, sg, i) {
+		KUNIT_ASSERT_LT(test, n, EDU_MAX_PIECES);
+		pieces[n].addr = sg_dma_address(sg);
+		pieces[n].len = sg_dma_len(sg);
+		pieces[n].pos = pos;
+		pos += sg_dma_len(sg);
+		n++;
+	}
+	return n;
+}
+
+static void edu_sg_read(struct kunit *test, void *ctx, u64 pos, void *buf,
+			size_t len)
+{
+	struct sg_table *sgt = ctx;
+
+	KUNIT_ASSERT_EQ(test, sg_pcopy_to_buffer(sgt->sgl, sgt->orig_nents,
+						 buf, len, pos), len);
+}
+
+static void edu_sg_write(struct kunit *test, void *ctx, u64 pos,
+			 const void *buf, size_t len)
+{
+	struct sg_table *sgt = ctx;
+
+	KUNIT_ASSERT_EQ(test, sg_pcopy_from_buffer(sgt->sgl, sgt->orig_nents,
+						   buf, len, pos), len);
+}
+
+static const struct edu_cpu_ops edu_sg_ops = {
+	.read = edu_sg_read,
+	.write = edu_sg_write,
+};
+
+static void edu_sg_free(void *data)
+{
+	sg_free_table(data);
+}
+
+/*
+ * dma_map_sgtable() of scattered memory, both directions: edu reads every
+ * DMA segment and gets the CPU bytes of that stretch of the table; edu
+ * writes every segment and the CPU then finds the bytes written.
+ */
+static void edu_dma_map_sgtable(struct kunit *test)
+{
+	struct edu_fixture *edu = test->priv;
+	u64 total = edu_pieces_len();
+	struct edu_piece *pieces;
+	struct sg_table *sgt;
+	struct edu_mem *m;
+	u8 *want, *got;
+	unsigned int n;
+
+	m = edu_mem_alloc(test, false);
+	sgt = kunit_kzalloc(test, sizeof(*sgt), GFP_KERNEL);
+	pieces = kunit_kcalloc(test, EDU_MAX_PIECES, sizeof(*pieces),
+			       GFP_KERNEL);
+	want = kunit_kmalloc(test, total, GFP_KERNEL);
+	got = kunit_kmalloc(test, total, GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, sgt && pieces && want && got);
+	edu_build_sgtable(test, m, sgt);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, edu_sg_free, sgt),
+			0);
+
+	/* Memory to device. */
+	edu_pattern(want, total, 0, edu_next_seed(edu));
+	edu_sg_write(test, sgt, 0, want, total);
+	KUNIT_ASSERT_EQ(test, dma_map_sgtable(edu->dev, sgt, DMA_TO_DEVICE, 0),
+			0);
+	n = edu_sgtable_pieces(test, sgt, pieces);
+	edu_log_pieces(test, "sg to device", pieces, n);
+	edu_expect_cover(test, pieces, n, total);
+	edu_check_to_device(test, pieces, n, &edu_sg_ops, sgt);
+	dma_unmap_sgtable(edu->dev, sgt, DMA_TO_DEVICE, 0);
+
+	/* Device to memory, over memory holding something else. */
+	memset(got, 0xc3, total);
+	edu_sg_write(test, sgt, 0, got, total);
+	KUNIT_ASSERT_EQ(test, dma_map_sgtable(edu->dev, sgt, DMA_FROM_DEVICE,
+					      0), 0);
+	n = edu_sgtable_pieces(test, sgt, pieces);
+	edu_expect_cover(test, pieces, n, total);
+	edu_fill_from_device(test, pieces, n, want);
+	dma_unmap_sgtable(edu->dev, sgt, DMA_FROM_DEVICE, 0);
+	edu_sg_read(test, sgt, 0, got, total);
+	KUNIT_EXPECT_MEMEQ_MSG(test, got, want, total, "from device");
+}
+
+/* The rlist test's memory as an sg_table: the pieces and the huge window. */
+static void edu_build_sgtable_huge(struct kunit *test, const struct edu_mem *m,
+				   struct sg_table *sgt)
+{
+	unsigned int i, nents = ARRAY_SIZE(edu_pieces) + !!m->huge;
+	struct scatterlist *sg;
+
+	KUNIT_ASSERT_EQ(test, sg_alloc_table(sgt, nents, GFP_KERNEL), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, edu_sg_free, sgt),
+			0);
+	sg = sgt->sgl;
+	for (i = 0; i < ARRAY_SIZE(edu_pieces); i++) {
+		sg_set_page(sg, edu_piece_page(m, i), edu_pieces[i].len,
+			    edu_pieces[i].off);
+		sg = sg_next(sg);
+		if (i == 2 && m->huge) {
+			sg_set_page(sg, folio_page(m->huge,
+						   EDU_HUGE_OFF / PAGE_SIZE),
+				    EDU_HUGE_LEN, EDU_HUGE_OFF % PAGE_SIZE);
+			sg = sg_next(sg);
+		}
+	}
+}
+
+static unsigned int edu_rlist_pieces(struct kunit *test,
+				     const struct rlist_dma *rd,
+				     struct edu_piece *pieces)
+{
+	struct rlist_dma_iter it;
+	unsigned int n = 0;
+
+	rlist_dma_for_each_range(rd, &it) {
+		KUNIT_ASSERT_LT(test, n, EDU_MAX_PIECES);
+		pieces[n].addr = it.addr;
+		pieces[n].len = it.len;
+		pieces[n].pos = it.pos;
+		n++;
+	}
+	return n;
+}
+
+static void edu_rlist_read(struct kunit *test, void *ctx, u64 pos, void *buf,
+			   size_t len)
+{
+	KUNIT_ASSERT_EQ(test, rlist_cpu_copy_from(buf, ctx, pos, len), 0);
+}
+
+static void edu_rlist_write(struct kunit *test, void *ctx, u64 pos,
+			    const void *buf, size_t len)
+{
+	KUNIT_ASSERT_EQ(test, rlist_cpu_copy_to(ctx, pos, buf, len), 0);
+}
+
+static const struct edu_cpu_ops edu_rlist_ops = {
+	.read = edu_rlist_read,
+	.write = edu_rlist_write,
+};
+
+/*
+ * Append a piece that may span several pages of one allocation: the pages
+ * one by one, which the list merges into one range.
+ */
+static void edu_rlist_append(struct kunit *test, struct rlist_cpu *rc,
+			     struct page *page, unsigned int off,
+			     unsigned int len)
+{
+	while (len) {
+		unsigned int c = min_t(unsigned int, len, PAGE_SIZE - off);
+
+		KUNIT_ASSERT_EQ(test, rlist_cpu_append_page(rc, page, off, c,
+							    GFP_KERNEL), 0);
+		page = nth_page(page, 1);
+		off = 0;
+		len -= c;
+	}
+}
+
+static void edu_rlist_free(void *data)
+{
+	rlist_cpu_destroy(data, 0);
+}
+
+/*
+ * dma_map_rlist() of the sg_table test's memory plus a window of a huge
+ * folio: edu moves the bytes of every DMA range in both directions and
+ * they are compared with the CPU list at the same position.  The same
+ * memory mapped by dma_map_sgtable() is logged next to it.
+ */
+static void edu_dma_map_rlist(struct kunit *test)
+{
+	struct edu_fixture *edu = test->priv;
+	struct edu_piece *pieces;
+	struct rlist_cpu *rc;
+	struct rlist_dma rd;
+	struct sg_table *sgt;
+	struct edu_mem *m;
+	u8 *want, *got;
+	unsigned int i, n;
+	u64 total;
+
+	m = edu_mem_alloc(test, true);
+	rc = kunit_kzalloc(test, sizeof(*rc), GFP_KERNEL);
+	sgt = kunit_kzalloc(test, sizeof(*sgt), GFP_KERNEL);
+	pieces = kunit_kcalloc(test, EDU_MAX_PIECES, sizeof(*pieces),
+			       GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, rc && sgt && pieces);
+
+	rlist_cpu_init(rc);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, edu_rlist_free,
+							rc), 0);
+	for (i = 0; i < ARRAY_SIZE(edu_pieces); i++) {
+		edu_rlist_append(test, rc, edu_piece_page(m, i),
+				 edu_pieces[i].off, edu_pieces[i].len);
+		/* The huge folio's window in the middle of the list. */
+		if (i == 2 && m->huge)
+			KUNIT_ASSERT_EQ(test,
+					rlist_cpu_append_folio(rc, m->huge,
+							       EDU_HUGE_OFF,
+							       EDU_HUGE_LEN,
+							       GFP_KERNEL), 0);
+	}
+	rlist_cpu_append_end(rc);
+	total = rlist_cpu_length(rc);
+	if (m->huge)
+		kunit_info(test, "huge folio of order %u\n", m->huge_order);
+	else
+		kunit_info(test, "no huge folio (order 4 to 9) available\n");
+	KUNIT_ASSERT_EQ(test, total,
+			edu_pieces_len() + (m->huge ? EDU_HUGE_LEN : 0));
+	want = kunit_kmalloc(test, total, GFP_KERNEL);
+	got = kunit_kmalloc(test, total, GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, want && got);
+
+	/* Memory to device. */
+	edu_pattern(want, total, 0, edu_next_seed(edu));
+	edu_rlist_write(test, rc, 0, want, total);
+	KUNIT_ASSERT_EQ(test, dma_map_rlist(edu->dev, rc, &rd, NULL,
+					    DMA_TO_DEVICE, 0, GFP_KERNEL), 0);
+	n = edu_rlist_pieces(test, &rd, pieces);
+	kunit_info(test, "dma_map_rlist: %u range(s)%s\n", n,
+		   rlist_dma_is_identity(&rd) ? ", identity view" : "");
+	edu_log_pieces(test, "rlist", pieces, n);
+	edu_expect_cover(test, pieces, n, total);
+	edu_check_to_device(test, pieces, n, &edu_rlist_ops, rc);
+	dma_unmap_rlist(edu->dev, rc, &rd, DMA_TO_DEVICE, 0);
+
+	/*
+	 * Device to memory, over memory holding something else: the bytes
+	 * are there after dma_sync_rlist_for_cpu() and still after unmap.
+	 */
+	memset(got, 0x3c, total);
+	edu_rlist_write(test, rc, 0, got, total);
+	KUNIT_ASSERT_EQ(test, dma_map_rlist(edu->dev, rc, &rd, NULL,
+					    DMA_FROM_DEVICE, 0, GFP_KERNEL), 0);
+	n = edu_rlist_pieces(test, &rd, pieces);
+	edu_expect_cover(test, pieces, n, total);
+	edu_fill_from_device(test, pieces, n, want);
+	dma_sync_rlist_for_cpu(edu->dev, rc, &rd, DMA_FROM_DEVICE);
+	edu_rlist_read(test, rc, 0, got, total);
+	KUNIT_EXPECT_MEMEQ_MSG(test, got, want, total,
+			       "from device, after dma_sync_rlist_for_cpu()");
+	dma_unmap_rlist(edu->dev, rc, &rd, DMA_FROM_DEVICE, 0);
+	edu_rlist_read(test, rc, 0, got, total);
+	KUNIT_EXPECT_MEMEQ_MSG(test, got, want, total,
+			       "from device, after dma_unmap_rlist()");
+
+	/* The same memory through dma_map_sgtable(), for the log. */
+	edu_build_sgtable_huge(test, m, sgt);
+	KUNIT_ASSERT_EQ(test, dma_map_sgtable(edu->dev, sgt, DMA_TO_DEVICE, 0),
+			0);
+	n = edu_sgtable_pieces(test, sgt, pieces);
+	edu_log_pieces(test, "sg", pieces, n);
+	edu_expect_cover(test, pieces, n, total);
+	dma_unmap_sgtable(edu->dev, sgt, DMA_TO_DEVICE, 0);
+}
+
+static struct kunit_case edu_test_cases[] = {
+	KUNIT_CASE(edu_dma_map_page),
+	KUNIT_CASE(edu_dma_wrong_address),
+	KUNIT_CASE_SLOW(edu_dma_map_sgtable),
+	KUNIT_CASE_SLOW(edu_dma_map_rlist),
+	{}
+};
+
+static struct kunit_suite edu_test_suite = {
+	.name = "dma_rlist_edu",
+	.init = edu_init,
+	.exit = edu_exit,
+	.test_cases = edu_test_cases,
+};
+
+kunit_test_suite(edu_test_suite);
+
+MODULE_DESCRIPTION("KUnit tests proving DMA addresses with QEMU's edu device");
+MODULE_LICENSE("GPL");
