@@ -9,6 +9,7 @@
 #include <kunit/device.h>
 #include <kunit/static_stub.h>
 #include <linux/dma-direct.h>
+#include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
 #include <linux/dma-rlist.h>
 #include <linux/iommu.h>
@@ -462,6 +463,142 @@ static void dma_rlist_test_iommu(struct kunit *test)
 }
 #endif /* CONFIG_IOMMU_DMA */
 
+#ifdef CONFIG_ARCH_HAS_DMA_OPS
+/*
+ * A dma_map_ops that maps at a fixed offset and records every mapping, to
+ * check the generic path that all dma_map_ops other than dma-direct and
+ * dma-iommu go through.
+ */
+#define DR_FAKE_OFFSET	BIT_ULL(40)
+#define DR_FAKE_MAX	64
+
+static struct dr_fake {
+	struct {
+		dma_addr_t dma;
+		size_t len;
+	} live[DR_FAKE_MAX];
+	int nr_live, maps, syncs, fail_at;
+} dr_fake;
+
+static dma_addr_t dr_fake_map_page(struct device *dev, struct page *page,
+				   unsigned long off, size_t size,
+				   enum dma_data_direction dir,
+				   unsigned long attrs)
+{
+	dma_addr_t dma = page_to_phys(page) + off + DR_FAKE_OFFSET;
+
+	if (dr_fake.maps++ == dr_fake.fail_at ||
+	    dr_fake.nr_live == DR_FAKE_MAX)
+		return DMA_MAPPING_ERROR;
+	dr_fake.live[dr_fake.nr_live].dma = dma;
+	dr_fake.live[dr_fake.nr_live++].len = size;
+	return dma;
+}
+
+/* Unmap exactly a live mapping, or leave a trace that fails the test. */
+static void dr_fake_unmap_page(struct device *dev, dma_addr_t dma,
+			       size_t size, enum dma_data_direction dir,
+			       unsigned long attrs)
+{
+	int i;
+
+	for (i = 0; i < dr_fake.nr_live; i++) {
+		if (dr_fake.live[i].dma == dma && dr_fake.live[i].len == size) {
+			dr_fake.live[i] = dr_fake.live[--dr_fake.nr_live];
+			return;
+		}
+	}
+	dr_fake.nr_live += 1000;
+}
+
+static void dr_fake_sync(struct device *dev, dma_addr_t dma, size_t size,
+			 enum dma_data_direction dir)
+{
+	dr_fake.syncs++;
+}
+
+static const struct dma_map_ops dr_fake_ops = {
+	.map_page = dr_fake_map_page,
+	.unmap_page = dr_fake_unmap_page,
+	.sync_single_for_cpu = dr_fake_sync,
+	.sync_single_for_device = dr_fake_sync,
+};
+
+/*
+ * Device with its own dma_map_ops: every range goes through ->map_page()
+ * and comes back at the address it returned, unmap releases each mapping
+ * exactly once, a failing ->map_page() unwinds, the dummy ops refuse.
+ */
+static void dma_rlist_test_ops(struct kunit *test)
+{
+	struct dr_fixture *f = test->priv;
+	struct rlist_dma_iter dit;
+	struct rlist_cpu_iter it;
+	struct sg_table sgt;
+	struct rlist_cpu rc;
+	struct rlist_dma rd;
+	int nr_ranges = 0, k;
+
+	set_dma_ops(f->dev, &dr_fake_ops);
+	dr_build(test, &rc, &sgt);
+	rlist_cpu_for_each_range(&rc, &it)
+		nr_ranges++;
+
+	dr_fake = (struct dr_fake){ .fail_at = -1 };
+	KUNIT_ASSERT_EQ(test, dma_map_rlist(f->dev, &rc, &rd, NULL,
+					    DMA_TO_DEVICE, 0, GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, dr_fake.maps, nr_ranges);
+	KUNIT_EXPECT_EQ(test, dr_fake.nr_live, nr_ranges);
+	KUNIT_ASSERT_TRUE(test, rlist_dma_iter_start(&dit, &rd, NULL));
+	rlist_cpu_for_each_page(&rc, &it) {
+		while (it.pos >= dit.pos + dit.len)
+			KUNIT_ASSERT_TRUE(test, rlist_dma_iter_next(&dit));
+		KUNIT_EXPECT_EQ(test, dit.addr + (it.pos - dit.pos),
+				it.phys + DR_FAKE_OFFSET);
+	}
+	dma_sync_rlist_for_cpu(f->dev, &rc, &rd, DMA_TO_DEVICE);
+	dma_sync_rlist_for_device(f->dev, &rc, &rd, DMA_TO_DEVICE);
+	KUNIT_EXPECT_EQ(test, dr_fake.syncs, 2 * nr_ranges);
+	dma_unmap_rlist(f->dev, &rc, &rd, DMA_TO_DEVICE, 0);
+	KUNIT_EXPECT_EQ(test, dr_fake.nr_live, 0);
+
+	/* Each ->map_page() fails in turn: -EIO, nothing left mapped. */
+	for (k = 0; k < nr_ranges; k++) {
+		dr_fake = (struct dr_fake){ .fail_at = k };
+		KUNIT_EXPECT_EQ(test, dma_map_rlist(f->dev, &rc, &rd, NULL,
+						    DMA_TO_DEVICE, 0,
+						    GFP_KERNEL), -EIO);
+		KUNIT_EXPECT_EQ(test, dr_fake.maps, k + 1);
+		KUNIT_EXPECT_EQ(test, dr_fake.nr_live, 0);
+		KUNIT_EXPECT_EQ(test, rlist_dma_length(&rd), 0);
+	}
+
+	/* P2P memory is refused before anything is mapped. */
+	rlist_cpu_destroy(&rc, 0);
+	rlist_cpu_init(&rc);
+	KUNIT_ASSERT_EQ(test, rlist_cpu_append_phys(&rc, BIT_ULL(41), PAGE_SIZE,
+						    1, GFP_KERNEL), 0);
+	dr_fake = (struct dr_fake){ .fail_at = -1 };
+	KUNIT_EXPECT_EQ(test, dma_map_rlist(f->dev, &rc, &rd, NULL,
+					    DMA_TO_DEVICE, 0, GFP_KERNEL),
+			-EREMOTEIO);
+	KUNIT_EXPECT_EQ(test, dr_fake.maps, 0);
+
+	set_dma_ops(f->dev, &dma_dummy_ops);
+	KUNIT_EXPECT_EQ(test, dma_map_rlist(f->dev, &rc, &rd, NULL,
+					    DMA_TO_DEVICE, 0, GFP_KERNEL),
+			-EINVAL);
+	set_dma_ops(f->dev, NULL);
+	rlist_cpu_destroy(&rc, 0);
+	sg_free_table(&sgt);
+}
+#else
+static void dma_rlist_test_ops(struct kunit *test)
+{
+	kunit_skip(test, "no dma_map_ops in this kernel");
+}
+#endif /* CONFIG_ARCH_HAS_DMA_OPS */
+
 static struct kunit_case dma_rlist_test_cases[] = {
 	KUNIT_CASE(dma_rlist_test_identity),
 	KUNIT_CASE(dma_rlist_test_mapped),
@@ -469,6 +606,7 @@ static struct kunit_case dma_rlist_test_cases[] = {
 	KUNIT_CASE(dma_rlist_test_refused),
 	KUNIT_CASE(dma_rlist_test_swiotlb),
 	KUNIT_CASE(dma_rlist_test_iommu),
+	KUNIT_CASE(dma_rlist_test_ops),
 	{}
 };
 
