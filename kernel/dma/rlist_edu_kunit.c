@@ -744,52 +744,20 @@ static void edu_rlist_free(void *data)
 }
 
 /*
- * dma_map_rlist() of the sg_table test's memory plus a window of a huge
- * folio: edu moves the bytes of every DMA range in both directions and
- * they are compared with the CPU list at the same position.  The same
- * memory mapped by dma_map_sgtable() is logged next to it.
+ * Map @rc with dma_map_rlist() in both directions and move the bytes of
+ * every DMA range through edu: memory to device compared with the CPU list
+ * at the same position, then device to memory over memory holding something
+ * else, compared after dma_sync_rlist_for_cpu() and again after unmap.
  */
-static void edu_dma_map_rlist(struct kunit *test)
+static void edu_rlist_roundtrip(struct kunit *test, struct rlist_cpu *rc,
+				struct edu_piece *pieces)
 {
 	struct edu_fixture *edu = test->priv;
-	struct edu_piece *pieces;
-	struct rlist_cpu *rc;
+	u64 total = rlist_cpu_length(rc);
 	struct rlist_dma rd;
-	struct sg_table *sgt;
-	struct edu_mem *m;
 	u8 *want, *got;
-	unsigned int i, n;
-	u64 total;
+	unsigned int n;
 
-	m = edu_mem_alloc(test, true);
-	rc = kunit_kzalloc(test, sizeof(*rc), GFP_KERNEL);
-	sgt = kunit_kzalloc(test, sizeof(*sgt), GFP_KERNEL);
-	pieces = kunit_kcalloc(test, EDU_MAX_PIECES, sizeof(*pieces),
-			       GFP_KERNEL);
-	KUNIT_ASSERT_TRUE(test, rc && sgt && pieces);
-
-	rlist_cpu_init(rc);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, edu_rlist_free,
-							rc), 0);
-	for (i = 0; i < ARRAY_SIZE(edu_pieces); i++) {
-		edu_rlist_append(test, rc, edu_piece_page(m, i),
-				 edu_pieces[i].off, edu_pieces[i].len);
-		/* The huge folio's window in the middle of the list. */
-		if (i == 2 && m->huge)
-			KUNIT_ASSERT_EQ(test,
-					rlist_cpu_append_folio(rc, m->huge,
-							       EDU_HUGE_OFF,
-							       EDU_HUGE_LEN,
-							       GFP_KERNEL), 0);
-	}
-	rlist_cpu_append_end(rc);
-	total = rlist_cpu_length(rc);
-	if (m->huge)
-		kunit_info(test, "huge folio of order %u\n", m->huge_order);
-	else
-		kunit_info(test, "no huge folio (order 4 to 9) available\n");
-	KUNIT_ASSERT_EQ(test, total,
-			edu_pieces_len() + (m->huge ? EDU_HUGE_LEN : 0));
 	want = kunit_kmalloc(test, total, GFP_KERNEL);
 	got = kunit_kmalloc(test, total, GFP_KERNEL);
 	KUNIT_ASSERT_TRUE(test, want && got);
@@ -800,17 +768,14 @@ static void edu_dma_map_rlist(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, dma_map_rlist(edu->dev, rc, &rd, NULL,
 					    DMA_TO_DEVICE, 0, GFP_KERNEL), 0);
 	n = edu_rlist_pieces(test, &rd, pieces);
-	kunit_info(test, "dma_map_rlist: %u range(s)%s\n", n,
-		   rlist_dma_is_identity(&rd) ? ", identity view" : "");
+	kunit_info(test, "dma_map_rlist: %llu bytes in %u range(s)%s\n", total,
+		   n, rlist_dma_is_identity(&rd) ? ", identity view" : "");
 	edu_log_pieces(test, "rlist", pieces, n);
 	edu_expect_cover(test, pieces, n, total);
 	edu_check_to_device(test, pieces, n, &edu_rlist_ops, rc);
 	dma_unmap_rlist(edu->dev, rc, &rd, DMA_TO_DEVICE, 0);
 
-	/*
-	 * Device to memory, over memory holding something else: the bytes
-	 * are there after dma_sync_rlist_for_cpu() and still after unmap.
-	 */
+	/* Device to memory. */
 	memset(got, 0x3c, total);
 	edu_rlist_write(test, rc, 0, got, total);
 	KUNIT_ASSERT_EQ(test, dma_map_rlist(edu->dev, rc, &rd, NULL,
@@ -826,6 +791,67 @@ static void edu_dma_map_rlist(struct kunit *test)
 	edu_rlist_read(test, rc, 0, got, total);
 	KUNIT_EXPECT_MEMEQ_MSG(test, got, want, total,
 			       "from device, after dma_unmap_rlist()");
+}
+
+static struct rlist_cpu *edu_rlist_new(struct kunit *test)
+{
+	struct rlist_cpu *rc;
+
+	rc = kunit_kzalloc(test, sizeof(*rc), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, rc);
+	rlist_cpu_init(rc);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, edu_rlist_free,
+							rc), 0);
+	return rc;
+}
+
+static void edu_log_huge(struct kunit *test, const struct edu_mem *m)
+{
+	if (m->huge)
+		kunit_info(test, "huge folio of order %u\n", m->huge_order);
+	else
+		kunit_info(test, "no huge folio (order 4 to 9) available\n");
+}
+
+/*
+ * dma_map_rlist() of the sg_table test's memory plus a window of a huge
+ * folio at odd offsets, through edu in both directions.  The same memory
+ * mapped by dma_map_sgtable() is logged next to it.
+ */
+static void edu_dma_map_rlist(struct kunit *test)
+{
+	struct edu_fixture *edu = test->priv;
+	struct edu_piece *pieces;
+	struct rlist_cpu *rc;
+	struct sg_table *sgt;
+	struct edu_mem *m;
+	unsigned int i, n;
+	u64 total;
+
+	m = edu_mem_alloc(test, true);
+	sgt = kunit_kzalloc(test, sizeof(*sgt), GFP_KERNEL);
+	pieces = kunit_kcalloc(test, EDU_MAX_PIECES, sizeof(*pieces),
+			       GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, sgt && pieces);
+	rc = edu_rlist_new(test);
+	for (i = 0; i < ARRAY_SIZE(edu_pieces); i++) {
+		edu_rlist_append(test, rc, edu_piece_page(m, i),
+				 edu_pieces[i].off, edu_pieces[i].len);
+		/* The huge folio's window in the middle of the list. */
+		if (i == 2 && m->huge)
+			KUNIT_ASSERT_EQ(test,
+					rlist_cpu_append_folio(rc, m->huge,
+							       EDU_HUGE_OFF,
+							       EDU_HUGE_LEN,
+							       GFP_KERNEL), 0);
+	}
+	rlist_cpu_append_end(rc);
+	total = rlist_cpu_length(rc);
+	edu_log_huge(test, m);
+	KUNIT_ASSERT_EQ(test, total,
+			edu_pieces_len() + (m->huge ? EDU_HUGE_LEN : 0));
+
+	edu_rlist_roundtrip(test, rc, pieces);
 
 	/* The same memory through dma_map_sgtable(), for the log. */
 	edu_build_sgtable_huge(test, m, sgt);
@@ -837,11 +863,44 @@ static void edu_dma_map_rlist(struct kunit *test)
 	dma_unmap_sgtable(edu->dev, sgt, DMA_TO_DEVICE, 0);
 }
 
+/*
+ * A page list (whole pages only, scattered: allocations of different
+ * orders, out of order, and pages of the huge folio), which dma-iommu can
+ * map at one IOVA: through edu in both directions.
+ */
+static void edu_dma_map_rlist_pages(struct kunit *test)
+{
+	struct edu_piece *pieces;
+	struct rlist_cpu *rc;
+	struct edu_mem *m;
+
+	m = edu_mem_alloc(test, true);
+	pieces = kunit_kcalloc(test, EDU_MAX_PIECES, sizeof(*pieces),
+			       GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pieces);
+	rc = edu_rlist_new(test);
+	edu_rlist_append(test, rc, nth_page(m->c, 1), 0, 2 * PAGE_SIZE);
+	edu_rlist_append(test, rc, m->a, 0, PAGE_SIZE);
+	if (m->huge)
+		KUNIT_ASSERT_EQ(test,
+				rlist_cpu_append_folio(rc, m->huge,
+						       5 * PAGE_SIZE,
+						       3 * PAGE_SIZE,
+						       GFP_KERNEL), 0);
+	edu_rlist_append(test, rc, nth_page(m->b, 1), 0, PAGE_SIZE);
+	edu_rlist_append(test, rc, m->c, 0, PAGE_SIZE);
+	edu_rlist_append(test, rc, m->b, 0, PAGE_SIZE);
+	rlist_cpu_append_end(rc);
+	edu_log_huge(test, m);
+	edu_rlist_roundtrip(test, rc, pieces);
+}
+
 static struct kunit_case edu_test_cases[] = {
 	KUNIT_CASE(edu_dma_map_page),
 	KUNIT_CASE(edu_dma_wrong_address),
 	KUNIT_CASE_SLOW(edu_dma_map_sgtable),
 	KUNIT_CASE_SLOW(edu_dma_map_rlist),
+	KUNIT_CASE_SLOW(edu_dma_map_rlist_pages),
 	{}
 };
 
