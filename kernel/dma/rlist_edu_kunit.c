@@ -97,12 +97,10 @@ struct edu_piece {
 	u64 pos;
 };
 
-/* CPU access to the byte stream of a mapping (rlist or sg_table). */
+/* CPU read of the byte stream of a mapping (rlist or sg_table). */
 struct edu_cpu_ops {
 	void (*read)(struct kunit *test, void *ctx, u64 pos, void *buf,
 		     size_t len);
-	void (*write)(struct kunit *test, void *ctx, u64 pos, const void *buf,
-		      size_t len);
 };
 
 /*
@@ -178,7 +176,7 @@ static int edu_init(struct kunit *test)
 	edu->enabled = true;
 	pci_set_master(edu->pdev);
 	edu->bar = pci_iomap(edu->pdev, 0, 0);
-	KUNIT_ASSERT_NOT_NULL(test, edu->bar);
+	KUNIT_ASSERT_TRUE_MSG(test, edu->bar, "pci_iomap() of BAR0 failed");
 	id = readl(edu->bar + EDU_REG_ID);
 	KUNIT_ASSERT_EQ_MSG(test, id & 0xffff, 0xed, "edu id %#x", id);
 	writel(0x12345678, edu->bar + EDU_REG_LIVENESS);
@@ -280,8 +278,8 @@ static void edu_fetch(struct kunit *test, dma_addr_t addr, void *buf,
 }
 
 /*
- * Memory to device: for every piece, in transfers of at most the edu buffer,
- * let edu read the piece's DMA address, fetch edu's buffer back through the
+ * Memory to device: for every piece, in transfers of at most EDU_DMA_MAX
+ * bytes, let edu read the piece's DMA address, fetch edu's buffer back through the
  * check page and compare with what the CPU has at the same stream position.
  */
 static void edu_check_to_device(struct kunit *test,
@@ -603,7 +601,6 @@ static void edu_sg_write(struct kunit *test, void *ctx, u64 pos,
 
 static const struct edu_cpu_ops edu_sg_ops = {
 	.read = edu_sg_read,
-	.write = edu_sg_write,
 };
 
 static void edu_sg_free(void *data)
@@ -716,7 +713,6 @@ static void edu_rlist_write(struct kunit *test, void *ctx, u64 pos,
 
 static const struct edu_cpu_ops edu_rlist_ops = {
 	.read = edu_rlist_read,
-	.write = edu_rlist_write,
 };
 
 /*
