@@ -4,7 +4,8 @@
 # make check: hygiene of the rlist sources.  Fails on any finding of
 #  - checkpatch.pl --strict on every overlay source file and every patch;
 #  - sparse (C=2) on the rlist directories, in the UML KUnit build dir
-#    (same CC as make kunit, so nothing else is rebuilt);
+#    (same CC as make kunit, so nothing else is rebuilt), and on the x86
+#    objects (SPARSE_X86_OBJS) in the make kunit-qemu build dir if it exists;
 #  - kernel-doc -none -Wall on every overlay .c/.h of the kernel code.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -12,6 +13,7 @@ set -euo pipefail
 # Directories built and checked with sparse, and the headers whose sparse
 # findings count (findings in other kernel headers are upstream's).
 SPARSE_DIRS=${SPARSE_DIRS:-lib/rlist kernel/dma}
+SPARSE_X86_OBJS=${SPARSE_X86_OBJS:-kernel/dma/rlist_edu_kunit.o kernel/dma/rlist.o}
 SPARSE_FILES_RE=${SPARSE_FILES_RE:-(lib/rlist/|kernel/dma/(rlist|dma_rlist|rlist_edu)[^/]*\.c|include/linux/(dma-)?rlist[^/]*\.h)}
 
 fail=0
@@ -61,6 +63,12 @@ run_sparse() {
 		(cd "$TREE" && make -s ARCH=um O="$BUILD/uml" CC="$KCC" \
 			-j"${JOBS:-2}" C=2 "$d/") >>"$log" 2>&1 || rc=$?
 	done
+	if [ -f "$BUILD/x86/.config" ]; then
+		info "sparse (C=2) on $SPARSE_X86_OBJS in $BUILD/x86"
+		# shellcheck disable=SC2086
+		(cd "$TREE" && make -s ARCH=x86_64 O="$BUILD/x86" CC="$KCC" \
+			-j"${JOBS:-2}" C=2 $SPARSE_X86_OBJS) >>"$log" 2>&1 || rc=$?
+	fi
 	if [ "$rc" -ne 0 ]; then
 		tail -n 30 "$log" >&2
 		finding "sparse: make failed (exit $rc)"
