@@ -117,6 +117,7 @@ run_setup() {
 		python3 "$RLIST_REPO/harness/kunit-summary.py" "$json"
 	fi
 	echo "kunit-qemu-$name: $passed passed, $failed failed"
+	echo "$passed passed, $failed failed" >"$LOGS/kunit-qemu-$name.summary"
 	if [ -n "$why" ]; then
 		echo "kunit-qemu-$name: FAILED ($why, full log in $log)" >&2
 		return 1

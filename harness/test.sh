@@ -3,7 +3,8 @@
 #
 # make test: run every tier in order, time each, and summarise.  All tiers
 # run even if one fails; the exit status is non-zero if any failed.
-# The last line is the kunit count, "N passed, N failed", which CI reads.
+# The last line is the sum of the KUnit counts of every run, "N passed,
+# N failed", which CI reads.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -16,8 +17,11 @@ TIERS=(
 )
 
 main() {
-	local t name cmd start secs rc failed=0 results=() summary
+	local t name cmd start secs rc failed=0 results=() f p n passed=0 nfailed=0
 
+	# Each KUnit run leaves "N passed, N failed" in a .summary file.
+	mkdir -p "$LOGS"
+	rm -f "$LOGS"/*.summary
 	for t in "${TIERS[@]}"; do
 		name=${t%% *}
 		cmd=${t#* }
@@ -39,9 +43,15 @@ main() {
 	echo
 	echo "== summary"
 	printf '%s\n' "${results[@]}"
-	summary=$(cat "$LOGS/kunit-uml.summary" 2>/dev/null || echo "0 passed, 0 failed")
+	for f in "$LOGS"/*.summary; do
+		[ -e "$f" ] || continue
+		read -r p _ n _ <"$f"
+		echo "$(basename "$f" .summary): $p passed, $n failed"
+		passed=$((passed + p))
+		nfailed=$((nfailed + n))
+	done
 	[ "$failed" -eq 0 ] && echo "make test: PASS" || echo "make test: FAIL"
-	echo "$summary"
+	echo "$passed passed, $nfailed failed"
 	return "$failed"
 }
 
