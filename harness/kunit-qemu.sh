@@ -93,14 +93,8 @@ run_setup() {
 		cat "$X86_DIR/test.log" >>"$log"
 	fi
 
-	line=$(grep -E 'Testing complete\. Ran [0-9]+ tests' "$log" | tail -n 1 || true)
-	passed=$(echo "$line" | sed -En 's/.*passed: ([0-9]+).*/\1/p')
-	failed=0
-	for other in failed crashed errors; do
-		n=$(echo "$line" | sed -En "s/.*$other: ([0-9]+).*/\\1/p")
-		failed=$((failed + ${n:-0}))
-	done
-	[ -n "$passed" ] || passed=0
+	line=$(kunit_counts "$log")
+	read -r passed failed <<<"${line:-0 0}"
 	if [ -z "$line" ]; then
 		why="no test results (boot failed or timed out)"
 		tail -n 30 "$log" >&2

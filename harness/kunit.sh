@@ -25,13 +25,8 @@ main() {
 	rc=${PIPESTATUS[0]}
 	set -e
 
-	line=$(grep -E 'Testing complete\. Ran [0-9]+ tests' "$log" | tail -n 1 || true)
-	passed=$(echo "$line" | sed -En 's/.*passed: ([0-9]+).*/\1/p')
-	failed=0
-	for other in failed crashed errors; do
-		n=$(echo "$line" | sed -En "s/.*$other: ([0-9]+).*/\\1/p")
-		failed=$((failed + ${n:-0}))
-	done
+	line=$(kunit_counts "$log")
+	read -r passed failed <<<"${line:-0 0}"
 	if [ -z "$line" ]; then
 		echo "kunit-uml: no test results (build or boot failed, see $log)" >&2
 		tail -n 30 "$log" >&2

@@ -189,3 +189,19 @@ files follow as separate patches." \
 
 	echo "$parent"
 }
+
+# The counts of kunit.py's closing line in log $1, as "PASSED FAILED"
+# (FAILED adds up failed, crashed and errors); nothing if the run never
+# got to that line.
+kunit_counts() {
+	local line passed failed=0 other n
+
+	line=$(grep -E 'Testing complete\. Ran [0-9]+ tests' "$1" | tail -n 1 || true)
+	[ -n "$line" ] || return 0
+	passed=$(echo "$line" | sed -En 's/.*passed: ([0-9]+).*/\1/p')
+	for other in failed crashed errors; do
+		n=$(echo "$line" | sed -En "s/.*$other: ([0-9]+).*/\\1/p")
+		failed=$((failed + ${n:-0}))
+	done
+	echo "${passed:-0} $failed"
+}
