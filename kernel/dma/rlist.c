@@ -22,7 +22,6 @@
 #include <linux/dma-map-ops.h>
 #include <linux/dma-direct.h>
 #include <linux/iommu-dma.h>
-#include <linux/memremap.h>
 #include <linux/swiotlb.h>
 #include <linux/export.h>
 
@@ -52,13 +51,12 @@ static enum dr_path dr_path(struct device *dev, const struct dma_map_ops **ops)
 }
 
 /*
- * Can the DMA list be the CPU list itself?  Every check is O(1): the list
- * is not looked at beyond its summary flags.
+ * Can the DMA list be the CPU list itself?  Every check is O(1) and the
+ * list is not looked at (P2P lists were refused before).
  */
 static bool dr_identity(struct device *dev, const struct rlist_cpu *rc)
 {
 	if (IS_ENABLED(CONFIG_ARCH_HAS_PHYS_TO_DMA) ||
-	    rlist_cpu_flags(rc) & RLIST_CPU_MAY_P2P ||
 	    !dev_is_dma_coherent(dev) || is_swiotlb_force_bounce(dev) ||
 	    dev->dma_range_map || force_dma_unencrypted(dev))
 		return false;
@@ -240,12 +238,6 @@ static int dr_map_pieces(struct device *dev, const struct rlist_cpu *rc,
 		phys_addr_t phys = dr_walk_phys(&w);
 		dma_addr_t dma;
 
-		/* P2P memory is not supported on this path yet. */
-		if (w.cpu.provider ||
-		    is_pci_p2pdma_page(pfn_to_page(PHYS_PFN(phys)))) {
-			ret = -EREMOTEIO;
-			break;
-		}
 		dma = dr_map_piece(dev, path, ops, phys, w.len, dir, attrs);
 		if (dma == DMA_MAPPING_ERROR) {
 			ret = -EIO;
@@ -332,6 +324,14 @@ int dma_map_rlist(struct device *dev, const struct rlist_cpu *rc,
 	if (path == DR_OPS && ops == &dma_dummy_ops)
 		return -EINVAL;
 #endif
+
+	/*
+	 * P2P memory is not supported yet.  The summary flag says so without
+	 * a walk, and before anything is mapped.
+	 */
+	if (rlist_cpu_flags(rc) & RLIST_CPU_MAY_P2P)
+		return -EREMOTEIO;
+
 	if (path == DR_DIRECT && dr_identity(dev, rc)) {
 		rlist_dma_init_identity(rd, rc);
 		if (IS_ENABLED(CONFIG_DMA_API_DEBUG))
