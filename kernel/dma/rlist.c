@@ -10,10 +10,14 @@
  *   reaches all memory) and the list holds no P2P memory: the DMA list is an
  *   identity view of the CPU list.  Mapping allocates nothing and does not
  *   walk the list (unless DMA API debugging wants to see every range).
+ * - dma-iommu maps the whole list at one IOVA (iommu_dma_map_rlist()): a
+ *   page list in one pass as one contiguous DMA range, other lists laid out
+ *   like iommu_dma_map_sg() lays out a scatterlist;
  * - otherwise every range is mapped in pieces of at most
  *   dma_max_mapping_size() through dma-direct (bouncing through swiotlb and
- *   maintaining caches as needed), dma-iommu, or the device's dma_map_ops
- *   ->map_page(); contiguous results are merged in the DMA list.
+ *   maintaining caches as needed), dma-iommu for devices that must bounce
+ *   (untrusted ones), or the device's dma_map_ops ->map_page(); contiguous
+ *   results are merged in the DMA list.
  *
  * Unmap and sync walk the CPU list and the DMA list together, piece by
  * piece, so that every piece is released exactly as it was mapped.
@@ -338,16 +342,18 @@ int dma_map_rlist(struct device *dev, const struct rlist_cpu *rc,
 			dr_debug_map(dev, rc, rd, dir, attrs);
 		return 0;
 	}
+	ret = -EOPNOTSUPP;
 	if (path == DR_IOMMU) {
-		ret = iommu_dma_map_rlist(dev, rc, rd, dir, attrs);
-		if (ret != -EOPNOTSUPP) {
-			if (!ret && IS_ENABLED(CONFIG_DMA_API_DEBUG))
-				dr_debug_map(dev, rc, rd, dir, attrs);
-			return ret;
-		}
-	}
+		unsigned long mask = ULONG_MAX;
 
-	ret = dr_map_pieces(dev, rc, rd, dir, attrs, gfp);
+		if (seg)
+			mask = min_t(u64, seg->segment_boundary_mask, mask);
+		ret = iommu_dma_map_rlist(dev, rc, rd, mask, dir, attrs, gfp);
+		if (!ret && IS_ENABLED(CONFIG_DMA_API_DEBUG))
+			dr_debug_map(dev, rc, rd, dir, attrs);
+	}
+	if (ret == -EOPNOTSUPP)
+		ret = dr_map_pieces(dev, rc, rd, dir, attrs, gfp);
 	if (ret)
 		return ret;
 	if (seg && !rlist_dma_segmentation_ok(rc, rd, seg)) {
