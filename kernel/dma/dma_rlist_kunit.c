@@ -226,6 +226,19 @@ static void dma_rlist_test_mapped(struct kunit *test)
 	sg_free_table(&sgt);
 }
 
+#ifdef CONFIG_SWIOTLB
+/* An empty swiotlb: the device has nothing to bounce through. */
+static struct io_tlb_mem dr_no_swiotlb;
+static struct io_tlb_mem *dr_saved_swiotlb;
+
+static void dr_restore_swiotlb(void *data)
+{
+	struct dr_fixture *f = data;
+
+	f->dev->dma_io_tlb_mem = dr_saved_swiotlb;
+}
+#endif
+
 /*
  * A mask that misses some pieces, no swiotlb to bounce through: -EIO, and
  * what was mapped before the failure is unmapped again (DMA API debugging,
@@ -242,6 +255,14 @@ static void dma_rlist_test_mask_violation(struct kunit *test)
 	dr_phys_bounds(test, &low_end, &high);
 	KUNIT_ASSERT_LT(test, low_end, high);
 	*f->dev->dma_mask = low_end;
+#ifdef CONFIG_SWIOTLB
+	/* A kernel with more than 4 GiB sets swiotlb up: take it away. */
+	dr_saved_swiotlb = f->dev->dma_io_tlb_mem;
+	f->dev->dma_io_tlb_mem = &dr_no_swiotlb;
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							dr_restore_swiotlb,
+							f), 0);
+#endif
 	dr_build(test, &rc, &sgt);
 	KUNIT_EXPECT_EQ(test, dma_map_rlist(f->dev, &rc, &rd, NULL,
 					    DMA_FROM_DEVICE, DMA_ATTR_NO_WARN,

@@ -42,6 +42,8 @@
 #include <linux/dma-rlist.h>
 #include <linux/io.h>
 #include <linux/io-64-nonatomic-lo-hi.h>
+#include <linux/iommu.h>
+#include <linux/kprobes.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -739,13 +741,77 @@ static void edu_rlist_free(void *data)
 	rlist_cpu_destroy(data, 0);
 }
 
+/* The device's DMA API IOMMU domain, or NULL with dma-direct. */
+static struct iommu_domain *edu_dma_domain(struct edu_fixture *edu)
+{
+	struct iommu_domain *domain = iommu_get_domain_for_dev(edu->dev);
+
+	return domain && domain->type & __IOMMU_DOMAIN_DMA_API ? domain : NULL;
+}
+
+static unsigned long edu_granule(struct iommu_domain *domain)
+{
+	return 1UL << __ffs(domain->pgsize_bitmap);
+}
+
+/* DMA address of list position @pos in the pieces of a mapping. */
+static dma_addr_t edu_piece_addr(struct kunit *test,
+				 const struct edu_piece *pieces,
+				 unsigned int n, u64 pos)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (pos - pieces[i].pos < pieces[i].len)
+			return pieces[i].addr + (pos - pieces[i].pos);
+	KUNIT_FAIL(test, "list position %llu is not mapped", pos);
+	return DMA_MAPPING_ERROR;
+}
+
+/*
+ * dma-iommu mapped @rc at one IOVA: @rd is based at it, it has no more
+ * ranges than @rc (one for a page list), and its ranges cover exactly as
+ * many IOVA granules as the CPU ranges cover granules of memory, as
+ * iommu_dma_map_sg() lays a scatterlist out (no segment boundary is near:
+ * edu's is 4 GiB, its IOVAs are below 4 GiB).
+ */
+static void edu_expect_one_iova(struct kunit *test, const struct rlist_cpu *rc,
+				const struct rlist_dma *rd,
+				const struct edu_piece *pieces, unsigned int n)
+{
+	struct iommu_domain *domain = edu_dma_domain(test->priv);
+	unsigned long granule = edu_granule(domain);
+	dma_addr_t lo = DMA_MAPPING_ERROR, hi = 0;
+	struct rlist_cpu_iter it;
+	unsigned int nr = 0, i;
+	u64 span = 0;
+
+	rlist_cpu_for_each_range(rc, &it) {
+		span += round_up((it.phys & (granule - 1)) + it.len, granule);
+		nr++;
+	}
+	for (i = 0; i < n; i++) {
+		lo = min(lo, round_down(pieces[i].addr, granule));
+		hi = max(hi, round_up(pieces[i].addr + pieces[i].len, granule));
+	}
+	KUNIT_EXPECT_TRUE(test, rlist_dma_has_base(rd));
+	KUNIT_EXPECT_LE(test, n, nr);
+	if (rlist_cpu_flags(rc) & RLIST_CPU_PAGELIST)
+		KUNIT_EXPECT_EQ(test, n, 1);
+	KUNIT_EXPECT_EQ_MSG(test, hi - lo, span,
+			    "IOVA footprint of %u DMA ranges for %u CPU ranges",
+			    n, nr);
+}
+
 /*
  * Map @rc with dma_map_rlist() in both directions and move the bytes of
  * every DMA range through edu: memory to device compared with the CPU list
  * at the same position, then device to memory over memory holding something
  * else, compared after dma_sync_rlist_for_cpu() and again after unmap.
+ * @seg is passed to dma_map_rlist().
  */
 static void edu_rlist_roundtrip(struct kunit *test, struct rlist_cpu *rc,
+				const struct rlist_dma_segmentation *seg,
 				struct edu_piece *pieces)
 {
 	struct edu_fixture *edu = test->priv;
@@ -761,20 +827,22 @@ static void edu_rlist_roundtrip(struct kunit *test, struct rlist_cpu *rc,
 	/* Memory to device. */
 	edu_pattern(want, total, 0, edu_next_seed(edu));
 	edu_rlist_write(test, rc, 0, want, total);
-	KUNIT_ASSERT_EQ(test, dma_map_rlist(edu->dev, rc, &rd, NULL,
+	KUNIT_ASSERT_EQ(test, dma_map_rlist(edu->dev, rc, &rd, seg,
 					    DMA_TO_DEVICE, 0, GFP_KERNEL), 0);
 	n = edu_rlist_pieces(test, &rd, pieces);
 	kunit_info(test, "dma_map_rlist: %llu bytes in %u range(s)%s\n", total,
 		   n, rlist_dma_is_identity(&rd) ? ", identity view" : "");
 	edu_log_pieces(test, "rlist", pieces, n);
 	edu_expect_cover(test, pieces, n, total);
+	if (edu_dma_domain(edu) && !edu->pdev->untrusted && !seg)
+		edu_expect_one_iova(test, rc, &rd, pieces, n);
 	edu_check_to_device(test, pieces, n, &edu_rlist_ops, rc);
 	dma_unmap_rlist(edu->dev, rc, &rd, DMA_TO_DEVICE, 0);
 
 	/* Device to memory. */
 	memset(got, 0x3c, total);
 	edu_rlist_write(test, rc, 0, got, total);
-	KUNIT_ASSERT_EQ(test, dma_map_rlist(edu->dev, rc, &rd, NULL,
+	KUNIT_ASSERT_EQ(test, dma_map_rlist(edu->dev, rc, &rd, seg,
 					    DMA_FROM_DEVICE, 0, GFP_KERNEL), 0);
 	n = edu_rlist_pieces(test, &rd, pieces);
 	edu_expect_cover(test, pieces, n, total);
@@ -847,7 +915,7 @@ static void edu_dma_map_rlist(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, total,
 			edu_pieces_len() + (m->huge ? EDU_HUGE_LEN : 0));
 
-	edu_rlist_roundtrip(test, rc, pieces);
+	edu_rlist_roundtrip(test, rc, NULL, pieces);
 
 	/* The same memory through dma_map_sgtable(), for the log. */
 	edu_build_sgtable_huge(test, m, sgt);
@@ -888,7 +956,399 @@ static void edu_dma_map_rlist_pages(struct kunit *test)
 	edu_rlist_append(test, rc, m->b, 0, PAGE_SIZE);
 	rlist_cpu_append_end(rc);
 	edu_log_huge(test, m);
-	edu_rlist_roundtrip(test, rc, pieces);
+	edu_rlist_roundtrip(test, rc, NULL, pieces);
+}
+
+/*
+ * Counts the calls of an IOMMU driver operation for one domain, through a
+ * kprobe on the operation's function (its first argument is the domain).
+ */
+struct edu_op_counter {
+	struct kprobe kp;
+	struct iommu_domain *domain;
+	atomic_t calls;
+};
+
+static int edu_op_counter_hit(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct edu_op_counter *c = container_of(kp, struct edu_op_counter, kp);
+
+	if (regs_get_kernel_argument(regs, 0) == (unsigned long)c->domain)
+		atomic_inc(&c->calls);
+	return 0;
+}
+
+static void edu_op_counter_stop(void *data)
+{
+	unregister_kprobe(data);
+}
+
+static struct edu_op_counter *edu_op_counter(struct kunit *test,
+					     struct iommu_domain *domain,
+					     void *op)
+{
+	struct edu_op_counter *c;
+
+	KUNIT_ASSERT_NOT_NULL(test, op);
+	c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	c->domain = domain;
+	c->kp.addr = op;
+	c->kp.pre_handler = edu_op_counter_hit;
+	KUNIT_ASSERT_EQ(test, register_kprobe(&c->kp), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							edu_op_counter_stop,
+							&c->kp), 0);
+	return c;
+}
+
+static int edu_op_calls(struct edu_op_counter *c)
+{
+	return atomic_xchg(&c->calls, 0);
+}
+
+/* @rc as an sg_table, one entry per CPU range. */
+static void edu_rlist_to_sgtable(struct kunit *test, const struct rlist_cpu *rc,
+				 struct sg_table *sgt)
+{
+	struct rlist_cpu_iter it;
+	struct scatterlist *sg;
+	unsigned int n = 0;
+
+	rlist_cpu_for_each_range(rc, &it)
+		n++;
+	KUNIT_ASSERT_EQ(test, sg_alloc_table(sgt, n, GFP_KERNEL), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, edu_sg_free, sgt),
+			0);
+	sg = sgt->sgl;
+	rlist_cpu_for_each_range(rc, &it) {
+		sg_set_page(sg, pfn_to_page(PHYS_PFN(it.phys)), it.len,
+			    offset_in_page(it.phys));
+		sg = sg_next(sg);
+	}
+}
+
+/*
+ * Every page piece of @rc is translated by the IOMMU from the DMA address
+ * at its list position (first and last byte).
+ */
+static void edu_expect_translated(struct kunit *test, const char *what,
+				  const struct rlist_cpu *rc,
+				  const struct edu_piece *pieces, unsigned int n)
+{
+	struct iommu_domain *domain = edu_dma_domain(test->priv);
+	struct rlist_cpu_iter it;
+
+	rlist_cpu_for_each_page(rc, &it) {
+		dma_addr_t dma = edu_piece_addr(test, pieces, n, it.pos);
+
+		KUNIT_EXPECT_EQ_MSG(test, iommu_iova_to_phys(domain, dma),
+				    it.phys, "%s: first byte at %llu", what,
+				    it.pos);
+		KUNIT_EXPECT_EQ_MSG(test,
+				    iommu_iova_to_phys(domain, dma + it.len - 1),
+				    it.phys + it.len - 1,
+				    "%s: last byte at %llu", what, it.pos);
+	}
+}
+
+/* After unmap, no DMA range of the pieces is translated any more. */
+static void edu_expect_unmapped(struct kunit *test, const char *what,
+				const struct edu_piece *pieces, unsigned int n)
+{
+	struct iommu_domain *domain = edu_dma_domain(test->priv);
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		KUNIT_EXPECT_EQ_MSG(test,
+				    iommu_iova_to_phys(domain, pieces[i].addr),
+				    0, "%s: range %u still mapped", what, i);
+		KUNIT_EXPECT_EQ_MSG(test,
+				    iommu_iova_to_phys(domain, pieces[i].addr +
+						       pieces[i].len - 1),
+				    0, "%s: end of range %u still mapped", what,
+				    i);
+	}
+}
+
+/*
+ * Map @rc with dma_map_rlist() and check it in the IOMMU's page tables:
+ * every CPU page piece is translated from the DMA address at its list
+ * position (first and last byte), one IOTLB sync made the mapping visible
+ * (as for dma_map_sgtable() of the same memory), and unmap removed every
+ * translation with as many IOTLB invalidations as dma_unmap_sgtable(): one
+ * in strict mode, none (deferred) in lazy mode.  When the IOVA spans
+ * @large pages the driver may invalidate once more: the IOMMU core unmaps
+ * the aligned part in large chunks and VT-d syncs when the size changes.
+ */
+static void edu_iommu_check_list(struct kunit *test, const char *what,
+				 const struct rlist_cpu *rc, bool large,
+				 struct edu_op_counter *sync_map,
+				 struct edu_op_counter *sync,
+				 struct edu_op_counter *flush_all)
+{
+	struct edu_fixture *edu = test->priv;
+	struct iommu_domain *domain = edu_dma_domain(edu);
+	int map_syncs, unmap_syncs, sg_map_syncs, sg_unmap_syncs;
+	struct edu_piece *pieces;
+	struct sg_table *sgt;
+	struct rlist_dma rd;
+	unsigned int n;
+
+	pieces = kunit_kcalloc(test, EDU_MAX_PIECES, sizeof(*pieces),
+			       GFP_KERNEL);
+	sgt = kunit_kzalloc(test, sizeof(*sgt), GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, pieces && sgt);
+
+	edu_op_calls(sync_map);
+	KUNIT_ASSERT_EQ(test, dma_map_rlist(edu->dev, rc, &rd, NULL,
+					    DMA_BIDIRECTIONAL, 0, GFP_KERNEL),
+			0);
+	map_syncs = edu_op_calls(sync_map);
+	n = edu_rlist_pieces(test, &rd, pieces);
+	edu_log_pieces(test, what, pieces, n);
+	edu_expect_one_iova(test, rc, &rd, pieces, n);
+	edu_expect_translated(test, what, rc, pieces, n);
+	edu_op_calls(sync);
+	edu_op_calls(flush_all);
+	dma_unmap_rlist(edu->dev, rc, &rd, DMA_BIDIRECTIONAL, 0);
+	unmap_syncs = edu_op_calls(sync) + edu_op_calls(flush_all);
+	edu_expect_unmapped(test, what, pieces, n);
+
+	edu_rlist_to_sgtable(test, rc, sgt);
+	KUNIT_ASSERT_EQ(test, dma_map_sgtable(edu->dev, sgt, DMA_BIDIRECTIONAL,
+					      0), 0);
+	sg_map_syncs = edu_op_calls(sync_map);
+	dma_unmap_sgtable(edu->dev, sgt, DMA_BIDIRECTIONAL, 0);
+	sg_unmap_syncs = edu_op_calls(sync) + edu_op_calls(flush_all);
+
+	kunit_info(test, "%s: %u DMA range(s); IOTLB syncs: map %d (sg %d), unmap %d (sg %d), %s mode\n",
+		   what, n, map_syncs, sg_map_syncs, unmap_syncs,
+		   sg_unmap_syncs, domain->type == IOMMU_DOMAIN_DMA_FQ ?
+		   "lazy" : "strict");
+	KUNIT_EXPECT_EQ(test, map_syncs, 1);
+	KUNIT_EXPECT_EQ(test, sg_map_syncs, 1);
+	KUNIT_EXPECT_EQ(test, unmap_syncs, sg_unmap_syncs);
+	if (domain->type == IOMMU_DOMAIN_DMA_FQ)
+		KUNIT_EXPECT_EQ(test, unmap_syncs, 0);
+	else if (!large)
+		KUNIT_EXPECT_EQ(test, unmap_syncs, 1);
+}
+
+/*
+ * dma-iommu, checked in the IOMMU itself: a page list and a list of odd
+ * offsets are each mapped at one IOVA with one IOTLB sync, translate to the
+ * right memory, and are unmapped with one IOTLB invalidation, like
+ * dma_map_sgtable() of the same memory (counted with kprobes on the IOMMU
+ * driver's operations).
+ */
+static void edu_iommu_one_iova(struct kunit *test)
+{
+	struct edu_fixture *edu = test->priv;
+	struct edu_op_counter *sync_map, *sync, *flush_all;
+	struct iommu_domain *domain = edu_dma_domain(edu);
+	struct rlist_cpu *pages, *odd;
+	struct edu_mem *m;
+	unsigned int i;
+
+	if (!domain)
+		kunit_skip(test, "not behind an IOMMU");
+	if (!IS_ENABLED(CONFIG_KPROBES))
+		kunit_skip(test, "needs CONFIG_KPROBES to count IOTLB syncs");
+	sync_map = edu_op_counter(test, domain, domain->ops->iotlb_sync_map);
+	sync = edu_op_counter(test, domain, domain->ops->iotlb_sync);
+	flush_all = edu_op_counter(test, domain, domain->ops->flush_iotlb_all);
+
+	m = edu_mem_alloc(test, true);
+	pages = edu_rlist_new(test);
+	edu_rlist_append(test, pages, nth_page(m->c, 1), 0, 3 * PAGE_SIZE);
+	edu_rlist_append(test, pages, m->a, 0, PAGE_SIZE);
+	if (m->huge)
+		KUNIT_ASSERT_EQ(test,
+				rlist_cpu_append_folio(pages, m->huge, 0,
+						       folio_size(m->huge),
+						       GFP_KERNEL), 0);
+	edu_rlist_append(test, pages, m->b, 0, 2 * PAGE_SIZE);
+	rlist_cpu_append_end(pages);
+	KUNIT_ASSERT_TRUE(test, rlist_cpu_flags(pages) & RLIST_CPU_PAGELIST);
+	edu_iommu_check_list(test, "page list", pages, !!m->huge, sync_map, sync,
+			     flush_all);
+
+	odd = edu_rlist_new(test);
+	for (i = 0; i < ARRAY_SIZE(edu_pieces); i++) {
+		edu_rlist_append(test, odd, edu_piece_page(m, i),
+				 edu_pieces[i].off, edu_pieces[i].len);
+		if (i == 2 && m->huge)
+			KUNIT_ASSERT_EQ(test,
+					rlist_cpu_append_folio(odd, m->huge,
+							       EDU_HUGE_OFF,
+							       EDU_HUGE_LEN,
+							       GFP_KERNEL), 0);
+	}
+	rlist_cpu_append_end(odd);
+	KUNIT_ASSERT_FALSE(test, rlist_cpu_flags(odd) & RLIST_CPU_PAGELIST);
+	edu_iommu_check_list(test, "odd list", odd, false, sync_map, sync,
+			     flush_all);
+}
+
+/* Segment boundary of edu_iommu_boundary(): 16 KiB. */
+#define EDU_BOUNDARY_MASK	(SZ_16K - 1)
+
+static bool edu_crosses(u64 addr, u64 len)
+{
+	return (addr ^ (addr + len - 1)) & ~(u64)EDU_BOUNDARY_MASK;
+}
+
+/*
+ * A list that is not a page list, mapped for a device whose segments must
+ * not cross 16 KiB boundaries: dma-iommu still maps it at one IOVA with one
+ * IOTLB sync, but moves a range that would cross a boundary in IOVA space
+ * (and did not in memory) to the next boundary, as iommu_dma_map_sg() does,
+ * so the segment count does not grow.  The holes this leaves are never
+ * mapped; unmap releases the ranges around them.
+ */
+static void edu_iommu_boundary(struct kunit *test)
+{
+	const struct rlist_dma_segmentation seg = {
+		.max_segment_size = U64_MAX,
+		.segment_boundary_mask = EDU_BOUNDARY_MASK,
+	};
+	struct edu_fixture *edu = test->priv;
+	struct iommu_domain *domain = edu_dma_domain(edu);
+	struct edu_op_counter *sync_map, *sync;
+	dma_addr_t lo = DMA_MAPPING_ERROR, hi = 0;
+	struct edu_piece *pieces;
+	struct rlist_cpu_iter it;
+	unsigned long granule;
+	struct rlist_cpu *rc;
+	struct rlist_dma rd;
+	unsigned int i, n;
+	struct edu_mem *m;
+	u64 span = 0;
+
+	if (!domain)
+		kunit_skip(test, "not behind an IOMMU");
+	if (!IS_ENABLED(CONFIG_KPROBES))
+		kunit_skip(test, "needs CONFIG_KPROBES to count IOTLB syncs");
+	granule = edu_granule(domain);
+	sync_map = edu_op_counter(test, domain, domain->ops->iotlb_sync_map);
+	sync = edu_op_counter(test, domain, domain->ops->iotlb_sync);
+
+	m = edu_mem_alloc(test, false);
+	pieces = kunit_kcalloc(test, EDU_MAX_PIECES, sizeof(*pieces),
+			       GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pieces);
+	rc = edu_rlist_new(test);
+	/* The fourth range (3 granules) would cross 16 KiB after 3 granules. */
+	for (i = 0; i < ARRAY_SIZE(edu_pieces); i++)
+		edu_rlist_append(test, rc, edu_piece_page(m, i),
+				 edu_pieces[i].off, edu_pieces[i].len);
+	rlist_cpu_append_end(rc);
+
+	edu_op_calls(sync_map);
+	KUNIT_ASSERT_EQ(test, dma_map_rlist(edu->dev, rc, &rd, &seg,
+					    DMA_BIDIRECTIONAL, 0, GFP_KERNEL),
+			0);
+	KUNIT_EXPECT_EQ(test, edu_op_calls(sync_map), 1);
+	KUNIT_EXPECT_TRUE(test, rlist_dma_has_base(&rd));
+	n = edu_rlist_pieces(test, &rd, pieces);
+	edu_log_pieces(test, "boundary", pieces, n);
+	rlist_cpu_for_each_range(rc, &it) {
+		dma_addr_t dma = edu_piece_addr(test, pieces, n, it.pos);
+
+		if (!edu_crosses(it.phys, it.len))
+			KUNIT_EXPECT_FALSE_MSG(test, edu_crosses(dma, it.len),
+					       "range at %llu: %pad + %llu crosses 16 KiB",
+					       it.pos, &dma, it.len);
+		span += round_up((it.phys & (granule - 1)) + it.len, granule);
+	}
+	for (i = 0; i < n; i++) {
+		lo = min(lo, round_down(pieces[i].addr, granule));
+		hi = max(hi, round_up(pieces[i].addr + pieces[i].len, granule));
+	}
+	/* The data above needs one hole, the IOVA is still one. */
+	KUNIT_EXPECT_GT(test, hi - lo, span);
+	KUNIT_EXPECT_LT(test, hi - lo, span + SZ_16K);
+	edu_expect_translated(test, "boundary", rc, pieces, n);
+	edu_op_calls(sync);
+	dma_unmap_rlist(edu->dev, rc, &rd, DMA_BIDIRECTIONAL, 0);
+	KUNIT_EXPECT_GE(test, edu_op_calls(sync), 1);
+	edu_expect_unmapped(test, "boundary", pieces, n);
+
+	/* And the device moves the right bytes through the padded layout. */
+	edu_rlist_roundtrip(test, rc, &seg, pieces);
+}
+
+static void edu_untrusted_restore(void *data)
+{
+	to_pci_dev(data)->untrusted = 0;
+}
+
+/*
+ * An untrusted device behind the IOMMU must not see the rest of a page it
+ * was not given: dma_map_rlist() bounces every range that does not fill
+ * its IOVA granules through swiotlb, as iommu_dma_map_sg() does, and maps
+ * the others in place.  Proven in the IOMMU's page tables and by moving
+ * the bytes through edu both ways (bounced data copied back on sync and
+ * unmap).
+ */
+static void edu_iommu_untrusted(struct kunit *test)
+{
+	struct edu_fixture *edu = test->priv;
+	struct iommu_domain *domain = edu_dma_domain(edu);
+	unsigned int i, n, bounced = 0, direct = 0;
+	struct edu_piece *pieces;
+	struct rlist_cpu_iter it;
+	struct rlist_cpu *rc;
+	struct rlist_dma rd;
+	struct edu_mem *m;
+
+	if (!domain)
+		kunit_skip(test, "not behind an IOMMU");
+	KUNIT_ASSERT_TRUE_MSG(test, is_swiotlb_active(edu->dev),
+			      "no swiotlb to bounce through (the guest needs more than 4 GiB)");
+	edu->pdev->untrusted = 1;
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							edu_untrusted_restore,
+							edu->pdev), 0);
+
+	m = edu_mem_alloc(test, true);
+	pieces = kunit_kcalloc(test, EDU_MAX_PIECES, sizeof(*pieces),
+			       GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pieces);
+	rc = edu_rlist_new(test);
+	for (i = 0; i < ARRAY_SIZE(edu_pieces); i++)
+		edu_rlist_append(test, rc, edu_piece_page(m, i),
+				 edu_pieces[i].off, edu_pieces[i].len);
+	rlist_cpu_append_end(rc);
+
+	KUNIT_ASSERT_EQ(test, dma_map_rlist(edu->dev, rc, &rd, NULL,
+					    DMA_TO_DEVICE, 0, GFP_KERNEL), 0);
+	n = edu_rlist_pieces(test, &rd, pieces);
+	edu_log_pieces(test, "untrusted", pieces, n);
+	rlist_cpu_for_each_range(rc, &it) {
+		dma_addr_t dma = edu_piece_addr(test, pieces, n, it.pos);
+		phys_addr_t phys = iommu_iova_to_phys(domain, dma);
+		bool partial = (it.phys | it.len) & (edu_granule(domain) - 1);
+
+		KUNIT_EXPECT_EQ_MSG(test, !!swiotlb_find_pool(edu->dev, phys),
+				    partial,
+				    "range at %llu (%pa, %llu bytes) -> %pa",
+				    it.pos, &it.phys, it.len, &phys);
+		if (partial) {
+			bounced++;
+		} else {
+			KUNIT_EXPECT_EQ(test, phys, it.phys);
+			direct++;
+		}
+	}
+	dma_unmap_rlist(edu->dev, rc, &rd, DMA_TO_DEVICE, 0);
+	kunit_info(test, "untrusted: %u range(s) bounced, %u mapped in place\n",
+		   bounced, direct);
+	KUNIT_EXPECT_GT(test, bounced, 0);
+	KUNIT_EXPECT_GT(test, direct, 0);
+
+	edu_rlist_roundtrip(test, rc, NULL, pieces);
 }
 
 static struct kunit_case edu_test_cases[] = {
@@ -897,6 +1357,9 @@ static struct kunit_case edu_test_cases[] = {
 	KUNIT_CASE_SLOW(edu_dma_map_sgtable),
 	KUNIT_CASE_SLOW(edu_dma_map_rlist),
 	KUNIT_CASE_SLOW(edu_dma_map_rlist_pages),
+	KUNIT_CASE(edu_iommu_one_iova),
+	KUNIT_CASE_SLOW(edu_iommu_boundary),
+	KUNIT_CASE_SLOW(edu_iommu_untrusted),
 	{}
 };
 
