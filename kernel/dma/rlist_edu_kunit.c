@@ -36,6 +36,7 @@
  * Without an edu device (UML, a QEMU started without -device edu) every
  * test is skipped.
  */
+#include <kunit/static_stub.h>
 #include <kunit/test.h>
 #include <linux/delay.h>
 #include <linux/dma-mapping.h>
@@ -52,6 +53,8 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/swiotlb.h>
+
+#include "../../lib/rlist/rlist_internal.h"
 
 #define EDU_VENDOR		0x1234
 #define EDU_DEVICE		0x11e8
@@ -967,14 +970,22 @@ struct edu_op_counter {
 	struct kprobe kp;
 	struct iommu_domain *domain;
 	atomic_t calls;
+	/* map_pages/unmap_pages: argument index of pgsize, then pgcount */
+	int size_arg;
+	atomic_long_t bytes;
 };
 
 static int edu_op_counter_hit(struct kprobe *kp, struct pt_regs *regs)
 {
 	struct edu_op_counter *c = container_of(kp, struct edu_op_counter, kp);
 
-	if (regs_get_kernel_argument(regs, 0) == (unsigned long)c->domain)
-		atomic_inc(&c->calls);
+	if (regs_get_kernel_argument(regs, 0) != (unsigned long)c->domain)
+		return 0;
+	atomic_inc(&c->calls);
+	if (c->size_arg)
+		atomic_long_add(regs_get_kernel_argument(regs, c->size_arg) *
+				regs_get_kernel_argument(regs, c->size_arg + 1),
+				&c->bytes);
 	return 0;
 }
 
@@ -1005,6 +1016,12 @@ static struct edu_op_counter *edu_op_counter(struct kunit *test,
 static int edu_op_calls(struct edu_op_counter *c)
 {
 	return atomic_xchg(&c->calls, 0);
+}
+
+static long edu_op_bytes(struct edu_op_counter *c)
+{
+	atomic_xchg(&c->calls, 0);
+	return atomic_long_xchg(&c->bytes, 0);
 }
 
 /* @rc as an sg_table, one entry per CPU range. */
@@ -1279,6 +1296,79 @@ static void edu_iommu_boundary(struct kunit *test)
 	edu_rlist_roundtrip(test, rc, &seg, pieces);
 }
 
+/* Allocations of the rlist storage edu_alloc_fail() lets through. */
+static long edu_alloc_budget;
+
+static void *edu_alloc_fail(size_t size, gfp_t gfp)
+{
+	if (edu_alloc_budget-- <= 0)
+		return NULL;
+	return kmalloc(size, gfp);
+}
+
+/*
+ * dma-iommu when the DMA list cannot be stored: the allocations of the
+ * rlist storage are failed one after the other while a list that is not a
+ * page list is mapped.  Every failure returns -ENOMEM, leaves the DMA list
+ * empty and unmaps exactly what it had mapped: the bytes handed to the
+ * IOMMU driver's map_pages and unmap_pages (counted with kprobes) are
+ * equal.  Then the list maps, and unmaps, in full.
+ */
+static void edu_iommu_enomem(struct kunit *test)
+{
+	struct edu_fixture *edu = test->priv;
+	struct iommu_domain *domain = edu_dma_domain(edu);
+	struct edu_op_counter *map, *unmap;
+	long budget, mapped, unmapped;
+	struct rlist_cpu *rc;
+	struct rlist_dma rd;
+	struct edu_mem *m;
+	unsigned int i;
+	int ret;
+
+	if (!domain)
+		kunit_skip(test, "not behind an IOMMU");
+	if (!IS_ENABLED(CONFIG_KPROBES))
+		kunit_skip(test, "needs CONFIG_KPROBES to count IOMMU mappings");
+	map = edu_op_counter(test, domain, domain->ops->map_pages);
+	map->size_arg = 3;	/* domain, iova, paddr, pgsize, pgcount */
+	unmap = edu_op_counter(test, domain, domain->ops->unmap_pages);
+	unmap->size_arg = 2;	/* domain, iova, pgsize, pgcount */
+
+	m = edu_mem_alloc(test, false);
+	rc = edu_rlist_new(test);
+	for (i = 0; i < ARRAY_SIZE(edu_pieces); i++)
+		edu_rlist_append(test, rc, edu_piece_page(m, i),
+				 edu_pieces[i].off, edu_pieces[i].len);
+	rlist_cpu_append_end(rc);
+
+	for (budget = 0; budget < 16; budget++) {
+		edu_op_bytes(map);
+		edu_op_bytes(unmap);
+		edu_alloc_budget = budget;
+		kunit_activate_static_stub(test, rlist_mem_alloc,
+					   edu_alloc_fail);
+		ret = dma_map_rlist(edu->dev, rc, &rd, NULL, DMA_TO_DEVICE, 0,
+				    GFP_KERNEL);
+		kunit_deactivate_static_stub(test, rlist_mem_alloc);
+		mapped = edu_op_bytes(map);
+		unmapped = edu_op_bytes(unmap);
+		if (!ret)
+			break;
+		kunit_info(test, "allocation %ld failed: %d, %ld bytes mapped, %ld unmapped\n",
+			   budget, ret, mapped, unmapped);
+		KUNIT_EXPECT_EQ(test, ret, -ENOMEM);
+		KUNIT_EXPECT_GT(test, mapped, 0);
+		KUNIT_EXPECT_EQ(test, mapped, unmapped);
+		KUNIT_EXPECT_EQ(test, rlist_dma_length(&rd), 0);
+	}
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	/* The failure path must have been taken at least once. */
+	KUNIT_EXPECT_GT(test, budget, 0);
+	dma_unmap_rlist(edu->dev, rc, &rd, DMA_TO_DEVICE, 0);
+	KUNIT_EXPECT_EQ(test, edu_op_bytes(unmap), mapped);
+}
+
 static void edu_untrusted_restore(void *data)
 {
 	to_pci_dev(data)->untrusted = 0;
@@ -1359,6 +1449,7 @@ static struct kunit_case edu_test_cases[] = {
 	KUNIT_CASE_SLOW(edu_dma_map_rlist_pages),
 	KUNIT_CASE(edu_iommu_one_iova),
 	KUNIT_CASE_SLOW(edu_iommu_boundary),
+	KUNIT_CASE(edu_iommu_enomem),
 	KUNIT_CASE_SLOW(edu_iommu_untrusted),
 	{}
 };
@@ -1374,3 +1465,4 @@ kunit_test_suite(edu_test_suite);
 
 MODULE_DESCRIPTION("KUnit tests proving DMA addresses with QEMU's edu device");
 MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
