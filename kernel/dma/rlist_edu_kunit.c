@@ -1312,7 +1312,8 @@ static void *edu_alloc_fail(size_t size, gfp_t gfp)
  * page list is mapped.  Every failure returns -ENOMEM, leaves the DMA list
  * empty and unmaps exactly what it had mapped: the bytes handed to the
  * IOMMU driver's map_pages and unmap_pages (counted with kprobes) are
- * equal.  Then the list maps, and unmaps, in full.
+ * equal.  Then the list maps, and unmaps, in full.  Under a DMA mask too
+ * small for its IOVA, it is refused with -ENOMEM before anything is mapped.
  */
 static void edu_iommu_enomem(struct kunit *test)
 {
@@ -1367,6 +1368,22 @@ static void edu_iommu_enomem(struct kunit *test)
 	KUNIT_EXPECT_GT(test, budget, 0);
 	dma_unmap_rlist(edu->dev, rc, &rd, DMA_TO_DEVICE, 0);
 	KUNIT_EXPECT_EQ(test, edu_op_bytes(unmap), mapped);
+
+	/*
+	 * No IOVA space under the mask for the list: the list needs 8
+	 * granules, 32 KiB is all the mask allows and the first granule is
+	 * never handed out.  -ENOMEM, nothing mapped.  (A mask smaller than
+	 * the IOVA would not do: the IOVA caches then ignore it.)
+	 */
+	KUNIT_ASSERT_EQ(test, dma_set_mask(edu->dev, DMA_BIT_MASK(15)), 0);
+	ret = dma_map_rlist(edu->dev, rc, &rd, NULL, DMA_TO_DEVICE, 0,
+			    GFP_KERNEL);
+	KUNIT_ASSERT_EQ(test, dma_set_mask(edu->dev, EDU_DMA_MASK), 0);
+	if (!ret)
+		dma_unmap_rlist(edu->dev, rc, &rd, DMA_TO_DEVICE, 0);
+	KUNIT_EXPECT_EQ(test, ret, -ENOMEM);
+	KUNIT_EXPECT_EQ(test, edu_op_bytes(map), 0);
+	KUNIT_EXPECT_EQ(test, rlist_dma_length(&rd), 0);
 }
 
 static void edu_untrusted_restore(void *data)
