@@ -21,13 +21,20 @@
  *
  * Unmap and sync walk the CPU list and the DMA list together, piece by
  * piece, so that every piece is released exactly as it was mapped.
+ *
+ * DMA API debugging, KMSAN and the dma_map_page/dma_unmap_page/
+ * dma_sync_single_* trace events see every piece of every mapping, as if it
+ * had been mapped with dma_map_page(); the list is walked for them only
+ * when one of them is on.
  */
 #include <linux/dma-rlist.h>
 #include <linux/dma-map-ops.h>
 #include <linux/dma-direct.h>
 #include <linux/iommu-dma.h>
+#include <linux/kmsan.h>
 #include <linux/swiotlb.h>
 #include <linux/export.h>
+#include <trace/events/dma.h>
 
 #include "debug.h"
 #include "direct.h"
@@ -202,25 +209,32 @@ static dma_addr_t dr_walk_dma(struct dr_walk *w)
 	return w->dma.addr + (pos - w->dma.pos);
 }
 
-/* Unmap the pieces below list position @end. */
+/*
+ * Unmap the pieces below list position @end; @report: tell DMA API
+ * debugging and the trace events about each (false when the mapping was
+ * never reported, on failure).
+ */
 static void dr_unmap(struct device *dev, const struct rlist_cpu *rc,
 		     const struct rlist_dma *rd, u64 end,
-		     enum dma_data_direction dir, unsigned long attrs)
+		     enum dma_data_direction dir, unsigned long attrs,
+		     bool report)
 {
 	const struct dma_map_ops *ops;
 	enum dr_path path = dr_path(dev, &ops);
+	bool whole = rlist_dma_is_identity(rd) || dr_one_iova(path, rd);
 	struct dr_walk w;
 	bool ok;
 
-	bool whole = rlist_dma_is_identity(rd) || dr_one_iova(path, rd);
-
-	for (ok = dr_walk_start(&w, dev, rc, rd); ok && dr_walk_pos(&w) < end;
-	     ok = dr_walk_next(&w)) {
+	for (ok = (report || !whole) && dr_walk_start(&w, dev, rc, rd);
+	     ok && dr_walk_pos(&w) < end; ok = dr_walk_next(&w)) {
 		dma_addr_t dma = dr_walk_dma(&w);
 
 		if (WARN_ON_ONCE(dma == DMA_MAPPING_ERROR))
 			break;
-		debug_dma_unmap_page(dev, dma, w.len, dir);
+		if (report) {
+			trace_dma_unmap_page(dev, dma, w.len, dir, attrs);
+			debug_dma_unmap_page(dev, dma, w.len, dir);
+		}
 		if (!whole)
 			dr_unmap_piece(dev, path, ops, dma, w.len, dir, attrs);
 	}
@@ -253,31 +267,50 @@ static int dr_map_pieces(struct device *dev, const struct rlist_cpu *rc,
 				       attrs | DMA_ATTR_SKIP_CPU_SYNC);
 			break;
 		}
-		debug_dma_map_page(dev, pfn_to_page(PHYS_PFN(phys)),
-				   offset_in_page(phys), w.len, dir, dma, attrs);
 	}
 	if (ret) {
 		dr_unmap(dev, rc, rd, rlist_dma_length(rd), dir,
-			 attrs | DMA_ATTR_SKIP_CPU_SYNC);
+			 attrs | DMA_ATTR_SKIP_CPU_SYNC, false);
 		rlist_dma_destroy(rd);
 	}
 	return ret;
 }
 
-/* Tell DMA API debugging about a mapping, piece by piece. */
-static void dr_debug_map(struct device *dev, const struct rlist_cpu *rc,
-			 const struct rlist_dma *rd,
-			 enum dma_data_direction dir, unsigned long attrs)
+/* Does anyone want to see every piece of a mapping? */
+static bool dr_report_map_wanted(void)
+{
+	return IS_ENABLED(CONFIG_DMA_API_DEBUG) || IS_ENABLED(CONFIG_KMSAN) ||
+	       trace_dma_map_page_enabled();
+}
+
+static bool dr_report_unmap_wanted(void)
+{
+	return IS_ENABLED(CONFIG_DMA_API_DEBUG) ||
+	       trace_dma_unmap_page_enabled();
+}
+
+/*
+ * Tell KMSAN, the trace events and DMA API debugging about a mapping, piece
+ * by piece, as dma_map_page() does for one.
+ */
+static void dr_report_map(struct device *dev, const struct rlist_cpu *rc,
+			  const struct rlist_dma *rd,
+			  enum dma_data_direction dir, unsigned long attrs)
 {
 	struct dr_walk w;
 	bool ok;
 
 	for (ok = dr_walk_start(&w, dev, rc, rd); ok; ok = dr_walk_next(&w)) {
 		phys_addr_t phys = dr_walk_phys(&w);
+		struct page *page = pfn_to_page(PHYS_PFN(phys));
+		dma_addr_t dma = dr_walk_dma(&w);
 
-		debug_dma_map_page(dev, pfn_to_page(PHYS_PFN(phys)),
-				   offset_in_page(phys), w.len, dir,
-				   dr_walk_dma(&w), attrs);
+		kmsan_handle_dma(page, offset_in_page(phys), w.len, dir);
+		trace_dma_map_page(dev, phys, dma, w.len, dir, attrs);
+		debug_dma_map_page(dev, page, offset_in_page(phys), w.len, dir,
+				   dma, attrs);
+		/* dma_map_rlist() checked every piece; drivers cannot. */
+		debug_dma_mapping_error(dev, dma);
 	}
 }
 
@@ -338,9 +371,7 @@ int dma_map_rlist(struct device *dev, const struct rlist_cpu *rc,
 
 	if (path == DR_DIRECT && dr_identity(dev, rc)) {
 		rlist_dma_init_identity(rd, rc);
-		if (IS_ENABLED(CONFIG_DMA_API_DEBUG))
-			dr_debug_map(dev, rc, rd, dir, attrs);
-		return 0;
+		goto out_report;
 	}
 	ret = -EOPNOTSUPP;
 	if (path == DR_IOMMU) {
@@ -349,17 +380,20 @@ int dma_map_rlist(struct device *dev, const struct rlist_cpu *rc,
 		if (seg)
 			mask = min_t(u64, seg->segment_boundary_mask, mask);
 		ret = iommu_dma_map_rlist(dev, rc, rd, mask, dir, attrs, gfp);
-		if (!ret && IS_ENABLED(CONFIG_DMA_API_DEBUG))
-			dr_debug_map(dev, rc, rd, dir, attrs);
 	}
 	if (ret == -EOPNOTSUPP)
 		ret = dr_map_pieces(dev, rc, rd, dir, attrs, gfp);
 	if (ret)
 		return ret;
 	if (seg && !rlist_dma_segmentation_ok(rc, rd, seg)) {
-		dma_unmap_rlist(dev, rc, rd, dir, attrs | DMA_ATTR_SKIP_CPU_SYNC);
+		dr_unmap(dev, rc, rd, rlist_cpu_length(rc), dir,
+			 attrs | DMA_ATTR_SKIP_CPU_SYNC, false);
+		rlist_dma_destroy(rd);
 		return -EOVERFLOW;
 	}
+out_report:
+	if (dr_report_map_wanted())
+		dr_report_map(dev, rc, rd, dir, attrs);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(dma_map_rlist);
@@ -380,17 +414,12 @@ void dma_unmap_rlist(struct device *dev, const struct rlist_cpu *rc,
 		     struct rlist_dma *rd, enum dma_data_direction dir,
 		     unsigned long attrs)
 {
-	const struct dma_map_ops *ops;
-	bool debug = IS_ENABLED(CONFIG_DMA_API_DEBUG);
-
 	/*
-	 * One IOVA goes in one call; an identity mapping (coherent, never
-	 * bounced) needs nothing; DMA API debugging wants every piece.
+	 * One IOVA goes in one call and an identity mapping (coherent, never
+	 * bounced) needs nothing, unless every piece is to be reported.
 	 */
-	if (dr_one_iova(dr_path(dev, &ops), rd) && !debug)
-		iommu_dma_unmap_rlist(dev, rc, rd, dir, attrs);
-	else if (!rlist_dma_is_identity(rd) || debug)
-		dr_unmap(dev, rc, rd, rlist_cpu_length(rc), dir, attrs);
+	dr_unmap(dev, rc, rd, rlist_cpu_length(rc), dir, attrs,
+		 dr_report_unmap_wanted());
 	rlist_dma_destroy(rd);
 }
 EXPORT_SYMBOL_GPL(dma_unmap_rlist);
@@ -401,16 +430,18 @@ static void dr_sync(struct device *dev, const struct rlist_cpu *rc,
 {
 	const struct dma_map_ops *ops;
 	enum dr_path path = dr_path(dev, &ops);
+	bool whole = rlist_dma_is_identity(rd) || dr_one_iova(path, rd);
+	bool report = IS_ENABLED(CONFIG_DMA_API_DEBUG) ||
+		      (for_cpu ? trace_dma_sync_single_for_cpu_enabled() :
+				 trace_dma_sync_single_for_device_enabled());
 	struct dr_walk w;
 	bool ok;
-
-	bool whole = rlist_dma_is_identity(rd) || dr_one_iova(path, rd);
 
 	/* One IOVA: never bounced, caches only. */
 	if (dr_one_iova(path, rd))
 		iommu_dma_sync_rlist(dev, rc, dir, for_cpu);
 	/* Identity: coherent and never bounced. */
-	if (whole && !IS_ENABLED(CONFIG_DMA_API_DEBUG))
+	if (whole && !report)
 		return;
 	for (ok = dr_walk_start(&w, dev, rc, rd); ok; ok = dr_walk_next(&w)) {
 		dma_addr_t dma = dr_walk_dma(&w);
@@ -419,10 +450,15 @@ static void dr_sync(struct device *dev, const struct rlist_cpu *rc,
 			return;
 		if (!whole)
 			dr_sync_piece(dev, path, ops, dma, w.len, dir, for_cpu);
-		if (for_cpu)
+		if (!report)
+			continue;
+		if (for_cpu) {
+			trace_dma_sync_single_for_cpu(dev, dma, w.len, dir);
 			debug_dma_sync_single_for_cpu(dev, dma, w.len, dir);
-		else
+		} else {
+			trace_dma_sync_single_for_device(dev, dma, w.len, dir);
 			debug_dma_sync_single_for_device(dev, dma, w.len, dir);
+		}
 	}
 }
 
