@@ -53,6 +53,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/swiotlb.h>
+#include <trace/events/dma.h>
 
 #include "../../lib/rlist/rlist_internal.h"
 
@@ -1321,7 +1322,7 @@ static void edu_iommu_enomem(struct kunit *test)
 	struct iommu_domain *domain = edu_dma_domain(edu);
 	struct edu_op_counter *map, *unmap;
 	long budget, mapped, unmapped;
-	struct rlist_cpu *rc;
+	struct rlist_cpu *rc, *big;
 	struct rlist_dma rd;
 	struct edu_mem *m;
 	unsigned int i;
@@ -1370,17 +1371,25 @@ static void edu_iommu_enomem(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, edu_op_bytes(unmap), mapped);
 
 	/*
-	 * No IOVA space under the mask for the list: the list needs 8
-	 * granules, 32 KiB is all the mask allows and the first granule is
-	 * never handed out.  -ENOMEM, nothing mapped.  (A mask smaller than
-	 * the IOVA would not do: the IOVA caches then ignore it.)
+	 * No IOVA space under the mask: -ENOMEM, nothing mapped.  The list is
+	 * one page 4096 times (16 MiB of IOVA), the mask 32 KiB.  (A failed
+	 * allocation makes the IOVA allocator refuse every later 32-bit one
+	 * of the same size or more until an IOVA is freed, hence a size no
+	 * other test asks for.  A mask smaller than the IOVA caches' rounded
+	 * size would not do either: they then ignore it.)
 	 */
+	big = edu_rlist_new(test);
+	for (i = 0; i < 4096; i++)
+		KUNIT_ASSERT_EQ(test, rlist_cpu_append_page(big, m->a, 0,
+							    PAGE_SIZE,
+							    GFP_KERNEL), 0);
+	rlist_cpu_append_end(big);
 	KUNIT_ASSERT_EQ(test, dma_set_mask(edu->dev, DMA_BIT_MASK(15)), 0);
-	ret = dma_map_rlist(edu->dev, rc, &rd, NULL, DMA_TO_DEVICE, 0,
+	ret = dma_map_rlist(edu->dev, big, &rd, NULL, DMA_TO_DEVICE, 0,
 			    GFP_KERNEL);
 	KUNIT_ASSERT_EQ(test, dma_set_mask(edu->dev, EDU_DMA_MASK), 0);
 	if (!ret)
-		dma_unmap_rlist(edu->dev, rc, &rd, DMA_TO_DEVICE, 0);
+		dma_unmap_rlist(edu->dev, big, &rd, DMA_TO_DEVICE, 0);
 	KUNIT_EXPECT_EQ(test, ret, -ENOMEM);
 	KUNIT_EXPECT_EQ(test, edu_op_bytes(map), 0);
 	KUNIT_EXPECT_EQ(test, rlist_dma_length(&rd), 0);
@@ -1458,6 +1467,170 @@ static void edu_iommu_untrusted(struct kunit *test)
 	edu_rlist_roundtrip(test, rc, NULL, pieces);
 }
 
+/* What the DMA trace events reported for the fixture's device. */
+struct edu_trace_event {
+	phys_addr_t phys;
+	dma_addr_t dma;
+	size_t len;
+	enum dma_data_direction dir;
+};
+
+struct edu_trace {
+	struct device *dev;
+	unsigned int n;
+	unsigned int lost;
+	struct edu_trace_event ev[EDU_MAX_PIECES];
+};
+
+static void edu_trace_add(struct edu_trace *t, struct device *dev,
+			  phys_addr_t phys, dma_addr_t dma, size_t len,
+			  enum dma_data_direction dir)
+{
+	if (dev != t->dev)
+		return;
+	if (t->n == ARRAY_SIZE(t->ev)) {
+		t->lost++;
+		return;
+	}
+	t->ev[t->n++] = (struct edu_trace_event){ phys, dma, len, dir };
+}
+
+static void edu_trace_map(void *data, struct device *dev, phys_addr_t phys,
+			  dma_addr_t dma, size_t size,
+			  enum dma_data_direction dir, unsigned long attrs)
+{
+	edu_trace_add(data, dev, phys, dma, size, dir);
+}
+
+static void edu_trace_unmap(void *data, struct device *dev, dma_addr_t dma,
+			    size_t size, enum dma_data_direction dir,
+			    unsigned long attrs)
+{
+	edu_trace_add(data, dev, 0, dma, size, dir);
+}
+
+static void edu_trace_sync(void *data, struct device *dev, dma_addr_t dma,
+			   size_t size, enum dma_data_direction dir)
+{
+	edu_trace_add(data, dev, 0, dma, size, dir);
+}
+
+struct edu_tracing {
+	struct edu_trace map, unmap, sync;
+};
+
+static void edu_trace_stop(void *data)
+{
+	struct edu_tracing *t = data;
+
+	unregister_trace_dma_map_page(edu_trace_map, &t->map);
+	unregister_trace_dma_unmap_page(edu_trace_unmap, &t->unmap);
+	unregister_trace_dma_sync_single_for_cpu(edu_trace_sync, &t->sync);
+	tracepoint_synchronize_unregister();
+}
+
+/*
+ * The events of @t are one per CPU range of @rc, in order, with the range's
+ * length, @dir, the DMA address of its list position in @pieces, and (for
+ * map events) its physical address.
+ */
+static void edu_expect_trace(struct kunit *test, const char *what,
+			     const struct edu_trace *t,
+			     const struct rlist_cpu *rc,
+			     const struct edu_piece *pieces, unsigned int n,
+			     enum dma_data_direction dir, bool phys)
+{
+	struct rlist_cpu_iter it;
+	unsigned int i = 0;
+
+	KUNIT_EXPECT_EQ(test, t->lost, 0);
+	rlist_cpu_for_each_range(rc, &it) {
+		const struct edu_trace_event *e = &t->ev[i];
+
+		if (i == t->n) {
+			KUNIT_FAIL(test, "%s: no event for the range at %llu",
+				   what, it.pos);
+			return;
+		}
+		KUNIT_EXPECT_EQ_MSG(test, e->dma,
+				    edu_piece_addr(test, pieces, n, it.pos),
+				    "%s: event %u", what, i);
+		KUNIT_EXPECT_EQ_MSG(test, e->len, it.len, "%s: event %u", what,
+				    i);
+		KUNIT_EXPECT_EQ_MSG(test, e->dir, dir, "%s: event %u", what, i);
+		if (phys)
+			KUNIT_EXPECT_EQ_MSG(test, e->phys, it.phys,
+					    "%s: event %u", what, i);
+		i++;
+	}
+	KUNIT_EXPECT_EQ_MSG(test, t->n, i, "%s: events", what);
+}
+
+/*
+ * The dma_map_page, dma_sync_single_for_cpu and dma_unmap_page trace events
+ * report every range of a mapped list, with the addresses dma_map_rlist()
+ * returned, whatever the path (identity view without an IOMMU, one IOVA
+ * behind it, pieces with swiotlb=force): as many events, in the same order,
+ * as if each range had been mapped with dma_map_page().
+ */
+static void edu_dma_trace(struct kunit *test)
+{
+	struct edu_fixture *edu = test->priv;
+	struct edu_piece *pieces;
+	struct edu_tracing *t;
+	struct rlist_cpu *rc;
+	struct rlist_dma rd;
+	struct edu_mem *m;
+	unsigned int i, n;
+
+	if (!IS_ENABLED(CONFIG_TRACEPOINTS))
+		kunit_skip(test, "needs CONFIG_TRACEPOINTS");
+	m = edu_mem_alloc(test, true);
+	pieces = kunit_kcalloc(test, EDU_MAX_PIECES, sizeof(*pieces),
+			       GFP_KERNEL);
+	t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, pieces && t);
+	rc = edu_rlist_new(test);
+	for (i = 0; i < ARRAY_SIZE(edu_pieces); i++) {
+		edu_rlist_append(test, rc, edu_piece_page(m, i),
+				 edu_pieces[i].off, edu_pieces[i].len);
+		if (i == 2 && m->huge)
+			KUNIT_ASSERT_EQ(test,
+					rlist_cpu_append_folio(rc, m->huge,
+							       EDU_HUGE_OFF,
+							       EDU_HUGE_LEN,
+							       GFP_KERNEL), 0);
+	}
+	rlist_cpu_append_end(rc);
+
+	t->map.dev = t->unmap.dev = t->sync.dev = edu->dev;
+	KUNIT_ASSERT_EQ(test, register_trace_dma_map_page(edu_trace_map,
+							  &t->map), 0);
+	KUNIT_ASSERT_EQ(test, register_trace_dma_unmap_page(edu_trace_unmap,
+							    &t->unmap), 0);
+	KUNIT_ASSERT_EQ(test,
+			register_trace_dma_sync_single_for_cpu(edu_trace_sync,
+							       &t->sync), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, edu_trace_stop,
+							t), 0);
+
+	KUNIT_ASSERT_EQ(test, dma_map_rlist(edu->dev, rc, &rd, NULL,
+					    DMA_BIDIRECTIONAL, 0, GFP_KERNEL),
+			0);
+	n = edu_rlist_pieces(test, &rd, pieces);
+	kunit_info(test, "%u DMA range(s)%s, %u map event(s)\n", n,
+		   rlist_dma_is_identity(&rd) ? " (identity view)" : "",
+		   t->map.n);
+	dma_sync_rlist_for_cpu(edu->dev, rc, &rd, DMA_BIDIRECTIONAL);
+	dma_unmap_rlist(edu->dev, rc, &rd, DMA_BIDIRECTIONAL, 0);
+	edu_expect_trace(test, "map", &t->map, rc, pieces, n,
+			 DMA_BIDIRECTIONAL, true);
+	edu_expect_trace(test, "sync", &t->sync, rc, pieces, n,
+			 DMA_BIDIRECTIONAL, false);
+	edu_expect_trace(test, "unmap", &t->unmap, rc, pieces, n,
+			 DMA_BIDIRECTIONAL, false);
+}
+
 static struct kunit_case edu_test_cases[] = {
 	KUNIT_CASE(edu_dma_map_page),
 	KUNIT_CASE(edu_dma_wrong_address),
@@ -1467,6 +1640,7 @@ static struct kunit_case edu_test_cases[] = {
 	KUNIT_CASE(edu_iommu_one_iova),
 	KUNIT_CASE_SLOW(edu_iommu_boundary),
 	KUNIT_CASE(edu_iommu_enomem),
+	KUNIT_CASE(edu_dma_trace),
 	KUNIT_CASE_SLOW(edu_iommu_untrusted),
 	{}
 };
