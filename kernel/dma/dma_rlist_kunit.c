@@ -8,6 +8,7 @@
 #include <kunit/test.h>
 #include <kunit/device.h>
 #include <kunit/static_stub.h>
+#include <linux/debugfs.h>
 #include <linux/dma-direct.h>
 #include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
@@ -125,6 +126,142 @@ static void dr_expect_like_sg(struct kunit *test, const struct rlist_dma *rd,
 	}
 	KUNIT_EXPECT_FALSE(test, rlist_dma_iter_valid(&it));
 	KUNIT_EXPECT_EQ(test, pos, rlist_dma_length(rd));
+}
+
+/*
+ * A DMA offset for the KUnit device: every physical address below
+ * DR_RANGE_END is seen by the device at DR_OFFSET above it.
+ */
+#define DR_OFFSET	SZ_1G
+#define DR_RANGE_END	BIT_ULL(46)
+
+static void dr_drop_range_map(void *data)
+{
+	struct device *dev = data;
+
+	kfree(dev->dma_range_map);
+	dev->dma_range_map = NULL;
+}
+
+/**
+ * dr_set_offset() - make dma-direct translate the KUnit device's addresses
+ * @test: the test; its device gets the map, freed when the test ends
+ * @offset: what phys_to_dma() adds to a physical address
+ *
+ * The map covers the physical addresses [0, DR_RANGE_END), where all
+ * memory of the QEMU and UML machines lies, so that phys_to_dma(dev, phys)
+ * is phys + @offset for every test page; the device's mask reaches all of
+ * it.
+ */
+static void dr_set_offset(struct kunit *test, u64 offset)
+{
+	struct dr_fixture *f = test->priv;
+	int i;
+
+	for (i = 0; i < NR_PAGES; i++)
+		KUNIT_ASSERT_LT(test, page_to_phys(f->pages[i]), DR_RANGE_END);
+	KUNIT_ASSERT_EQ(test, dma_direct_set_offset(f->dev, 0, offset,
+						    DR_RANGE_END), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							dr_drop_range_map,
+							f->dev), 0);
+	KUNIT_ASSERT_EQ(test, phys_to_dma(f->dev, PAGE_SIZE),
+			PAGE_SIZE + offset);
+}
+
+/**
+ * dr_expect_pieces() - check the DMA side of the list dr_build() made
+ * @test: the test
+ * @rd: the DMA list
+ * @offset: the device's DMA offset
+ *
+ * Every byte of every piece of dr_pieces[] is at its physical address plus
+ * @offset: plain arithmetic on page_to_phys(), not an rlist walk.
+ */
+static void dr_expect_pieces(struct kunit *test, const struct rlist_dma *rd,
+			     u64 offset)
+{
+	struct dr_fixture *f = test->priv;
+	struct rlist_dma_iter it;
+	unsigned int i;
+	u64 pos = 0;
+
+	KUNIT_ASSERT_TRUE(test, rlist_dma_iter_start(&it, rd, NULL));
+	for (i = 0; i < ARRAY_SIZE(dr_pieces); i++) {
+		phys_addr_t phys = page_to_phys(f->pages[dr_pieces[i].page]) +
+				   dr_pieces[i].off;
+		u64 off = 0;
+
+		while (off < dr_pieces[i].len) {
+			u64 n;
+
+			KUNIT_ASSERT_TRUE(test, rlist_dma_iter_valid(&it));
+			KUNIT_ASSERT_GE(test, pos, it.pos);
+			n = min_t(u64, dr_pieces[i].len - off,
+				  it.pos + it.len - pos);
+			KUNIT_EXPECT_EQ_MSG(test, it.addr + (pos - it.pos),
+					    phys + off + offset,
+					    "piece %u, list position %llu", i,
+					    pos);
+			off += n;
+			pos += n;
+			if (pos == it.pos + it.len)
+				rlist_dma_iter_next(&it);
+		}
+	}
+	KUNIT_EXPECT_FALSE(test, rlist_dma_iter_valid(&it));
+	KUNIT_EXPECT_EQ(test, pos, rlist_dma_length(rd));
+}
+
+/**
+ * dr_debug_u32() - find a counter of DMA API debugging
+ * @name: its file in debugfs' dma-api directory, e.g. "error_count"
+ *
+ * Built-in code can read dma-debug's counters without mounting debugfs:
+ * the inode of a debugfs_create_u32() file points to the variable.
+ *
+ * Return: the counter, or NULL without DMA API debugging.
+ */
+static u32 *dr_debug_u32(const char *name)
+{
+	struct dentry *dir, *file;
+	u32 *val = NULL;
+
+	if (!IS_ENABLED(CONFIG_DMA_API_DEBUG))
+		return NULL;
+	dir = debugfs_lookup("dma-api", NULL);
+	if (IS_ERR_OR_NULL(dir))
+		return NULL;
+	file = debugfs_lookup(name, dir);
+	if (!IS_ERR_OR_NULL(file)) {
+		val = d_inode(file)->i_private;
+		dput(file);
+	}
+	dput(dir);
+	return val;
+}
+
+/* dma-debug's counters: errors found, entries in use (mapped pieces). */
+struct dr_debug {
+	const u32 *errors, *free, *total;
+};
+
+static bool dr_debug_get(struct dr_debug *d)
+{
+	d->errors = dr_debug_u32("error_count");
+	d->free = dr_debug_u32("num_free_entries");
+	d->total = dr_debug_u32("nr_total_entries");
+	return d->errors && d->free && d->total;
+}
+
+static u32 dr_debug_errors(const struct dr_debug *d)
+{
+	return READ_ONCE(*d->errors);
+}
+
+static u32 dr_debug_entries(const struct dr_debug *d)
+{
+	return READ_ONCE(*d->total) - READ_ONCE(*d->free);
 }
 
 static int dr_walks;
@@ -363,6 +500,54 @@ static void dma_rlist_test_swiotlb(struct kunit *test)
 				0xa5);
 	}
 	dma_unmap_rlist(f->dev, &rc, &rd, DMA_BIDIRECTIONAL, 0);
+	rlist_cpu_destroy(&rc, 0);
+	sg_free_table(&sgt);
+}
+
+/*
+ * dma-direct with a DMA offset (dev->dma_range_map, as firmware's
+ * "dma-ranges" would set): the DMA list is no identity view, every byte is
+ * mapped where dma_map_sgtable() maps it and at its physical address plus
+ * the offset, sync and unmap go through (and DMA API debugging, if on, finds
+ * nothing wrong and nothing left mapped).
+ */
+static void dma_rlist_test_offset(struct kunit *test)
+{
+	struct dr_fixture *f = test->priv;
+	struct dr_debug dbg;
+	bool debug = dr_debug_get(&dbg);
+	u32 errors = 0, entries = 0;
+	struct sg_table sgt;
+	struct rlist_cpu rc;
+	struct rlist_dma rd;
+
+	if (is_swiotlb_force_bounce(f->dev))
+		kunit_skip(test, "swiotlb=force: addresses of bounce buffers");
+	dr_set_offset(test, DR_OFFSET);
+	dr_build(test, &rc, &sgt);
+	if (debug) {
+		errors = dr_debug_errors(&dbg);
+		entries = dr_debug_entries(&dbg);
+	}
+	KUNIT_ASSERT_EQ(test, dma_map_rlist(f->dev, &rc, &rd, NULL,
+					    DMA_BIDIRECTIONAL, 0, GFP_KERNEL),
+			0);
+	KUNIT_EXPECT_FALSE(test, rlist_dma_is_identity(&rd));
+	KUNIT_EXPECT_EQ(test, rlist_dma_length(&rd), rlist_cpu_length(&rc));
+	dma_sync_rlist_for_cpu(f->dev, &rc, &rd, DMA_BIDIRECTIONAL);
+	dma_sync_rlist_for_device(f->dev, &rc, &rd, DMA_BIDIRECTIONAL);
+	dr_expect_pieces(test, &rd, DR_OFFSET);
+	KUNIT_ASSERT_EQ(test, dma_map_sgtable(f->dev, &sgt, DMA_TO_DEVICE, 0),
+			0);
+	dr_expect_like_sg(test, &rd, &sgt);
+	dma_unmap_sgtable(f->dev, &sgt, DMA_TO_DEVICE, 0);
+	dma_unmap_rlist(f->dev, &rc, &rd, DMA_BIDIRECTIONAL, 0);
+	KUNIT_EXPECT_EQ(test, rlist_dma_length(&rd), 0);
+	KUNIT_EXPECT_EQ(test, rlist_memory(&rd.__rl), 0);
+	if (debug) {
+		KUNIT_EXPECT_EQ(test, dr_debug_errors(&dbg), errors);
+		KUNIT_EXPECT_EQ(test, dr_debug_entries(&dbg), entries);
+	}
 	rlist_cpu_destroy(&rc, 0);
 	sg_free_table(&sgt);
 }
@@ -638,6 +823,7 @@ static struct kunit_case dma_rlist_test_cases[] = {
 	KUNIT_CASE(dma_rlist_test_mask_violation),
 	KUNIT_CASE(dma_rlist_test_refused),
 	KUNIT_CASE(dma_rlist_test_swiotlb),
+	KUNIT_CASE(dma_rlist_test_offset),
 	KUNIT_CASE(dma_rlist_test_iommu),
 	KUNIT_CASE(dma_rlist_test_ops),
 	{}
