@@ -552,6 +552,116 @@ static void dma_rlist_test_offset(struct kunit *test)
 	sg_free_table(&sgt);
 }
 
+static void dr_free_pages4(void *data)
+{
+	__free_pages(data, 2);
+}
+
+/* Four physically contiguous pages, freed when the test ends. */
+static struct page *dr_alloc_pages4(struct kunit *test)
+{
+	struct page *page = alloc_pages(GFP_KERNEL, 2);
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, dr_free_pages4,
+							page), 0);
+	return page;
+}
+
+/* A CPU list of the first @n pages at @page, page by page. */
+static void dr_build_contig(struct kunit *test, struct rlist_cpu *rc,
+			    struct page *page, unsigned int n)
+{
+	unsigned int i;
+
+	rlist_cpu_init(rc);
+	for (i = 0; i < n; i++)
+		KUNIT_ASSERT_EQ(test, rlist_cpu_append_page(rc, page + i, 0,
+							    PAGE_SIZE,
+							    GFP_KERNEL), 0);
+	rlist_cpu_append_end(rc);
+}
+
+/*
+ * -EOVERFLOW on dma-direct: two contiguous pages on an 8 KiB boundary are
+ * one segment for a device that cannot cross 8 KiB boundaries, but a DMA
+ * offset of one page moves them across one, two segments: mapping with
+ * that segmentation fails and leaves nothing mapped (per DMA API debugging,
+ * if on), while without a segmentation, or with the offset a multiple of
+ * the boundary, the same list maps at phys + offset.
+ */
+static void dma_rlist_test_overflow(struct kunit *test)
+{
+	static const struct rlist_dma_segmentation seg = {
+		.max_segment_size = SZ_64K,
+		.segment_boundary_mask = 2 * PAGE_SIZE - 1,
+	};
+	struct dr_fixture *f = test->priv;
+	struct rlist_dma_iter dit;
+	struct dr_debug dbg;
+	bool debug = dr_debug_get(&dbg);
+	u32 errors = 0, entries = 0;
+	struct rlist_cpu rc;
+	struct rlist_dma rd;
+	phys_addr_t phys;
+	struct page *page;
+	unsigned int n;
+
+	if (is_swiotlb_force_bounce(f->dev))
+		kunit_skip(test, "swiotlb=force: bounce buffer placement");
+	page = dr_alloc_pages4(test);
+	phys = page_to_phys(page);
+	/* An order-2 block is aligned to 4 pages, so to the boundary. */
+	KUNIT_ASSERT_EQ(test, phys & seg.segment_boundary_mask, 0);
+	dr_build_contig(test, &rc, page, 2);
+	KUNIT_ASSERT_EQ(test, rlist_cpu_nr_segments(&rc, &seg), 1);
+
+	dr_set_offset(test, DR_OFFSET + PAGE_SIZE);
+	if (debug) {
+		errors = dr_debug_errors(&dbg);
+		entries = dr_debug_entries(&dbg);
+	}
+	KUNIT_EXPECT_EQ(test, dma_map_rlist(f->dev, &rc, &rd, &seg,
+					    DMA_BIDIRECTIONAL, 0, GFP_KERNEL),
+			-EOVERFLOW);
+	KUNIT_EXPECT_EQ(test, rlist_dma_length(&rd), 0);
+	KUNIT_EXPECT_EQ(test, rlist_memory(&rd.__rl), 0);
+	if (debug) {
+		KUNIT_EXPECT_EQ(test, dr_debug_errors(&dbg), errors);
+		KUNIT_EXPECT_EQ(test, dr_debug_entries(&dbg), entries);
+	}
+
+	/* Without a segmentation: mapped, one range at phys + offset. */
+	KUNIT_ASSERT_EQ(test, dma_map_rlist(f->dev, &rc, &rd, NULL,
+					    DMA_BIDIRECTIONAL, 0, GFP_KERNEL),
+			0);
+	n = 0;
+	rlist_dma_for_each_range(&rd, &dit) {
+		KUNIT_EXPECT_EQ(test, dit.addr, phys + DR_OFFSET + PAGE_SIZE);
+		KUNIT_EXPECT_EQ(test, dit.len, 2 * PAGE_SIZE);
+		n++;
+	}
+	KUNIT_EXPECT_EQ(test, n, 1);
+	KUNIT_EXPECT_EQ(test, rlist_dma_nr_segments(&rd, &seg), 2);
+	dma_unmap_rlist(f->dev, &rc, &rd, DMA_BIDIRECTIONAL, 0);
+
+	/* An offset that keeps the boundaries: the segmentation is met. */
+	dr_drop_range_map(f->dev);
+	KUNIT_ASSERT_EQ(test, dma_direct_set_offset(f->dev, 0, DR_OFFSET,
+						    DR_RANGE_END), 0);
+	KUNIT_ASSERT_EQ(test, dma_map_rlist(f->dev, &rc, &rd, &seg,
+					    DMA_BIDIRECTIONAL, 0, GFP_KERNEL),
+			0);
+	KUNIT_ASSERT_TRUE(test, rlist_dma_iter_start(&dit, &rd, NULL));
+	KUNIT_EXPECT_EQ(test, dit.addr, phys + DR_OFFSET);
+	dma_unmap_rlist(f->dev, &rc, &rd, DMA_BIDIRECTIONAL, 0);
+	if (debug) {
+		KUNIT_EXPECT_EQ(test, dr_debug_errors(&dbg), errors);
+		KUNIT_EXPECT_EQ(test, dr_debug_entries(&dbg), entries);
+	}
+	rlist_cpu_destroy(&rc, 0);
+}
+
 #ifdef CONFIG_IOMMU_DMA
 /* A PCI device behind dma-iommu (QEMU's edu under intel-iommu), or NULL. */
 static struct pci_dev *dr_iommu_pdev(void)
@@ -695,7 +805,8 @@ static struct dr_fake {
 		dma_addr_t dma;
 		size_t len;
 	} live[DR_FAKE_MAX];
-	int nr_live, maps, syncs, fail_at;
+	int nr_live, maps, unmaps, syncs, fail_at;
+	bool spread;	/* leave a page of hole after each mapping */
 } dr_fake;
 
 static dma_addr_t dr_fake_map_page(struct device *dev, struct page *page,
@@ -705,6 +816,8 @@ static dma_addr_t dr_fake_map_page(struct device *dev, struct page *page,
 {
 	dma_addr_t dma = page_to_phys(page) + off + DR_FAKE_OFFSET;
 
+	if (dr_fake.spread)
+		dma += dr_fake.maps * PAGE_SIZE;
 	if (dr_fake.maps++ == dr_fake.fail_at ||
 	    dr_fake.nr_live == DR_FAKE_MAX)
 		return DMA_MAPPING_ERROR;
@@ -720,6 +833,7 @@ static void dr_fake_unmap_page(struct device *dev, dma_addr_t dma,
 {
 	int i;
 
+	dr_fake.unmaps++;
 	for (i = 0; i < dr_fake.nr_live; i++) {
 		if (dr_fake.live[i].dma == dma && dr_fake.live[i].len == size) {
 			dr_fake.live[i] = dr_fake.live[--dr_fake.nr_live];
@@ -740,6 +854,20 @@ static const struct dma_map_ops dr_fake_ops = {
 	.unmap_page = dr_fake_unmap_page,
 	.sync_single_for_cpu = dr_fake_sync,
 	.sync_single_for_device = dr_fake_sync,
+};
+
+static size_t dr_fake_max_mapping_size(struct device *dev)
+{
+	return PAGE_SIZE;
+}
+
+/* The same, mapping at most a page per ->map_page() call. */
+static const struct dma_map_ops dr_fake_page_ops = {
+	.map_page = dr_fake_map_page,
+	.unmap_page = dr_fake_unmap_page,
+	.sync_single_for_cpu = dr_fake_sync,
+	.sync_single_for_device = dr_fake_sync,
+	.max_mapping_size = dr_fake_max_mapping_size,
 };
 
 /*
@@ -810,8 +938,84 @@ static void dma_rlist_test_ops(struct kunit *test)
 	rlist_cpu_destroy(&rc, 0);
 	sg_free_table(&sgt);
 }
+
+/*
+ * -EOVERFLOW through dma_map_ops: four contiguous pages, one segment, mapped
+ * a page at a time by a ->map_page() that leaves holes between them (four
+ * segments).  With a segmentation mapping fails, after unmapping each page
+ * exactly as it was mapped, and leaves an empty DMA list; without one it
+ * succeeds at the addresses ->map_page() returned; with contiguous results
+ * the segmentation is met.
+ */
+static void dma_rlist_test_overflow_ops(struct kunit *test)
+{
+	static const struct rlist_dma_segmentation seg = {
+		.max_segment_size = SZ_1M,
+		.segment_boundary_mask = U64_MAX,
+	};
+	struct dr_fixture *f = test->priv;
+	struct rlist_dma_iter dit;
+	struct rlist_cpu rc;
+	struct rlist_dma rd;
+	struct page *page;
+	phys_addr_t phys;
+	unsigned int n;
+
+	page = dr_alloc_pages4(test);
+	phys = page_to_phys(page);
+	dr_build_contig(test, &rc, page, 4);
+	KUNIT_ASSERT_EQ(test, rlist_cpu_nr_segments(&rc, &seg), 1);
+	set_dma_ops(f->dev, &dr_fake_page_ops);
+
+	dr_fake = (struct dr_fake){ .fail_at = -1, .spread = true };
+	KUNIT_EXPECT_EQ(test, dma_map_rlist(f->dev, &rc, &rd, &seg,
+					    DMA_TO_DEVICE, 0, GFP_KERNEL),
+			-EOVERFLOW);
+	KUNIT_EXPECT_EQ(test, dr_fake.maps, 4);
+	KUNIT_EXPECT_EQ(test, dr_fake.unmaps, 4);
+	KUNIT_EXPECT_EQ(test, dr_fake.nr_live, 0);
+	KUNIT_EXPECT_EQ(test, rlist_dma_length(&rd), 0);
+	KUNIT_EXPECT_EQ(test, rlist_memory(&rd.__rl), 0);
+
+	/* No segmentation to meet: page k at phys + k pages + offset + k. */
+	dr_fake = (struct dr_fake){ .fail_at = -1, .spread = true };
+	KUNIT_ASSERT_EQ(test, dma_map_rlist(f->dev, &rc, &rd, NULL,
+					    DMA_TO_DEVICE, 0, GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, dr_fake.maps, 4);
+	KUNIT_EXPECT_EQ(test, dr_fake.nr_live, 4);
+	n = 0;
+	rlist_dma_for_each_range(&rd, &dit) {
+		KUNIT_EXPECT_EQ(test, dit.addr,
+				phys + DR_FAKE_OFFSET + 2 * n * PAGE_SIZE);
+		KUNIT_EXPECT_EQ(test, dit.len, PAGE_SIZE);
+		n++;
+	}
+	KUNIT_EXPECT_EQ(test, n, 4);
+	KUNIT_EXPECT_EQ(test, rlist_dma_nr_segments(&rd, &seg), 4);
+	dma_unmap_rlist(f->dev, &rc, &rd, DMA_TO_DEVICE, 0);
+	KUNIT_EXPECT_EQ(test, dr_fake.unmaps, 4);
+	KUNIT_EXPECT_EQ(test, dr_fake.nr_live, 0);
+
+	/* Contiguous results are merged: one segment, mapped. */
+	dr_fake = (struct dr_fake){ .fail_at = -1 };
+	KUNIT_ASSERT_EQ(test, dma_map_rlist(f->dev, &rc, &rd, &seg,
+					    DMA_TO_DEVICE, 0, GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, dr_fake.maps, 4);
+	KUNIT_EXPECT_EQ(test, rlist_dma_nr_segments(&rd, &seg), 1);
+	dma_unmap_rlist(f->dev, &rc, &rd, DMA_TO_DEVICE, 0);
+	KUNIT_EXPECT_EQ(test, dr_fake.unmaps, 4);
+	KUNIT_EXPECT_EQ(test, dr_fake.nr_live, 0);
+
+	set_dma_ops(f->dev, NULL);
+	rlist_cpu_destroy(&rc, 0);
+}
 #else
 static void dma_rlist_test_ops(struct kunit *test)
+{
+	kunit_skip(test, "no dma_map_ops in this kernel");
+}
+
+static void dma_rlist_test_overflow_ops(struct kunit *test)
 {
 	kunit_skip(test, "no dma_map_ops in this kernel");
 }
@@ -824,8 +1028,10 @@ static struct kunit_case dma_rlist_test_cases[] = {
 	KUNIT_CASE(dma_rlist_test_refused),
 	KUNIT_CASE(dma_rlist_test_swiotlb),
 	KUNIT_CASE(dma_rlist_test_offset),
+	KUNIT_CASE(dma_rlist_test_overflow),
 	KUNIT_CASE(dma_rlist_test_iommu),
 	KUNIT_CASE(dma_rlist_test_ops),
+	KUNIT_CASE(dma_rlist_test_overflow_ops),
 	{}
 };
 
