@@ -214,6 +214,31 @@ static void dr_expect_pieces(struct kunit *test, const struct rlist_dma *rd,
 }
 
 /**
+ * dr_nr_ranges() - count the physically contiguous ranges of dr_pieces[]
+ * @test: the test
+ *
+ * Return: how many ranges the pieces make once touching ones are merged:
+ * the number of pieces dma_map_rlist() maps when no range exceeds
+ * dma_max_mapping_size().
+ */
+static unsigned int dr_nr_ranges(struct kunit *test)
+{
+	struct dr_fixture *f = test->priv;
+	phys_addr_t end = 0;
+	unsigned int i, n = 0;
+
+	for (i = 0; i < ARRAY_SIZE(dr_pieces); i++) {
+		phys_addr_t phys = page_to_phys(f->pages[dr_pieces[i].page]) +
+				   dr_pieces[i].off;
+
+		if (!n || phys != end)
+			n++;
+		end = phys + dr_pieces[i].len;
+	}
+	return n;
+}
+
+/**
  * dr_debug_u32() - find a counter of DMA API debugging
  * @name: its file in debugfs' dma-api directory, e.g. "error_count"
  *
@@ -239,6 +264,15 @@ static u32 *dr_debug_u32(const char *name)
 	}
 	dput(dir);
 	return val;
+}
+
+/* Restore the number of errors dma-debug still prints. */
+static void dr_debug_shown(void *data)
+{
+	u32 *shown = dr_debug_u32("num_errors");
+
+	if (shown)
+		WRITE_ONCE(*shown, (uintptr_t)data);
 }
 
 /* dma-debug's counters: errors found, entries in use (mapped pieces). */
@@ -662,6 +696,77 @@ static void dma_rlist_test_overflow(struct kunit *test)
 	rlist_cpu_destroy(&rc, 0);
 }
 
+/*
+ * DMA API debugging sees each mapped piece: a correct map, sync and unmap
+ * (identity view, bounced or at an offset) adds one dma-debug entry per
+ * physically contiguous range while mapped and no error; syncing or
+ * unmapping with another direction than the mapping's is reported once per
+ * piece, and the wrong-direction unmap still releases every entry.
+ */
+static void dma_rlist_test_debug(struct kunit *test)
+{
+	struct dr_fixture *f = test->priv;
+	u32 errors, entries, *shown;
+	struct dr_debug dbg;
+	struct sg_table sgt;
+	struct rlist_cpu rc;
+	struct rlist_dma rd;
+	unsigned int nr;
+	int offset;
+
+	if (!IS_ENABLED(CONFIG_DMA_API_DEBUG))
+		kunit_skip(test, "needs CONFIG_DMA_API_DEBUG");
+	KUNIT_ASSERT_TRUE_MSG(test, dr_debug_get(&dbg),
+			      "no dma-api counters in debugfs");
+	/*
+	 * dma-debug prints only its first errors: keep the misuse below from
+	 * silencing the reports of later tests.
+	 */
+	shown = dr_debug_u32("num_errors");
+	KUNIT_ASSERT_NOT_NULL(test, shown);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, dr_debug_shown,
+							(void *)(uintptr_t)
+							READ_ONCE(*shown)), 0);
+	dr_build(test, &rc, &sgt);
+	nr = dr_nr_ranges(test);
+	for (offset = 0; offset <= 1; offset++) {
+		if (offset)
+			dr_set_offset(test, DR_OFFSET);
+
+		/* Correct use: no error, nothing left. */
+		errors = dr_debug_errors(&dbg);
+		entries = dr_debug_entries(&dbg);
+		KUNIT_ASSERT_EQ(test, dma_map_rlist(f->dev, &rc, &rd, NULL,
+						    DMA_BIDIRECTIONAL, 0,
+						    GFP_KERNEL), 0);
+		KUNIT_EXPECT_EQ(test, dr_debug_entries(&dbg), entries + nr);
+		dma_sync_rlist_for_cpu(f->dev, &rc, &rd, DMA_BIDIRECTIONAL);
+		dma_sync_rlist_for_device(f->dev, &rc, &rd, DMA_BIDIRECTIONAL);
+		dma_unmap_rlist(f->dev, &rc, &rd, DMA_BIDIRECTIONAL, 0);
+		KUNIT_EXPECT_EQ_MSG(test, dr_debug_errors(&dbg), errors,
+				    "offset %d", offset);
+		KUNIT_EXPECT_EQ(test, dr_debug_entries(&dbg), entries);
+
+		/* Wrong directions: one error per piece and check. */
+		errors = dr_debug_errors(&dbg);
+		KUNIT_ASSERT_EQ(test, dma_map_rlist(f->dev, &rc, &rd, NULL,
+						    DMA_TO_DEVICE, 0,
+						    GFP_KERNEL), 0);
+		KUNIT_EXPECT_EQ(test, dr_debug_errors(&dbg), errors);
+		dma_sync_rlist_for_device(f->dev, &rc, &rd, DMA_FROM_DEVICE);
+		KUNIT_EXPECT_EQ_MSG(test, dr_debug_errors(&dbg), errors + nr,
+				    "sync, offset %d", offset);
+		errors = dr_debug_errors(&dbg);
+		dma_unmap_rlist(f->dev, &rc, &rd, DMA_FROM_DEVICE, 0);
+		KUNIT_EXPECT_EQ_MSG(test, dr_debug_errors(&dbg), errors + nr,
+				    "unmap, offset %d", offset);
+		KUNIT_EXPECT_EQ(test, dr_debug_entries(&dbg), entries);
+		KUNIT_EXPECT_EQ(test, rlist_dma_length(&rd), 0);
+	}
+	rlist_cpu_destroy(&rc, 0);
+	sg_free_table(&sgt);
+}
+
 #ifdef CONFIG_IOMMU_DMA
 /* A PCI device behind dma-iommu (QEMU's edu under intel-iommu), or NULL. */
 static struct pci_dev *dr_iommu_pdev(void)
@@ -1029,6 +1134,7 @@ static struct kunit_case dma_rlist_test_cases[] = {
 	KUNIT_CASE(dma_rlist_test_swiotlb),
 	KUNIT_CASE(dma_rlist_test_offset),
 	KUNIT_CASE(dma_rlist_test_overflow),
+	KUNIT_CASE(dma_rlist_test_debug),
 	KUNIT_CASE(dma_rlist_test_iommu),
 	KUNIT_CASE(dma_rlist_test_ops),
 	KUNIT_CASE(dma_rlist_test_overflow_ops),
