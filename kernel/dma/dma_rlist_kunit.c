@@ -816,9 +816,9 @@ static void dr_expect_translation(struct kunit *test, struct device *dev,
 
 /*
  * dma-iommu: a page list is mapped at one IOVA as one DMA range, a list
- * with unaligned interior boundaries range by range; the IOMMU's page
- * tables translate every page back to its physical address, and nothing
- * is left mapped after unmap.
+ * with unaligned interior boundaries at one IOVA too but as several DMA
+ * ranges; the IOMMU's page tables translate every page back to its
+ * physical address, and nothing is left mapped after unmap.
  */
 static void dma_rlist_test_iommu(struct kunit *test)
 {
@@ -869,6 +869,7 @@ static void dma_rlist_test_iommu(struct kunit *test)
 					100);
 		} else {
 			KUNIT_EXPECT_GT(test, n, 1);
+			KUNIT_EXPECT_TRUE(test, rlist_dma_has_base(&rd));
 		}
 		dr_expect_translation(test, &pdev->dev, &rc, &rd, false, NULL);
 		dma_sync_rlist_for_cpu(&pdev->dev, &rc, &rd, DMA_BIDIRECTIONAL);
