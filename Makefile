@@ -22,10 +22,10 @@ export KCC BUILD CCACHE_DIR JOBS FORCE
 
 H := harness
 
-.PHONY: help deps tree refresh kunit kunit-qemu run check series test clean distclean
+.PHONY: help deps tree refresh kunit kunit-qemu ops-build run check series test clean distclean
 
 help:
-	@echo "targets: deps tree refresh kunit kunit-qemu run check series test clean distclean"
+	@echo "targets: deps tree refresh kunit kunit-qemu ops-build run check series test clean distclean"
 	@echo "main job: make run    tests: make test    (see README.md)"
 
 deps:
@@ -44,6 +44,10 @@ kunit: tree
 kunit-qemu: tree
 	@$(H)/kunit-qemu.sh
 
+# x86_64 allmodconfig build of rlist and of the dma_map_ops files.
+ops-build: tree
+	@$(H)/ops-build.sh
+
 run: deps tree
 	@$(H)/kunit.sh --suites
 
@@ -58,7 +62,7 @@ test: deps tree
 	@$(H)/test.sh
 
 clean:
-	rm -rf build/uml build/x86 build/series build/series-check build/series-uml build/logs
+	rm -rf build/uml build/x86 build/allmod build/series build/series-check build/series-uml build/logs
 	-git -C build/linux worktree prune 2>/dev/null
 
 distclean:

@@ -13,6 +13,7 @@ TIERS=(
 	"kunit-uml $RLIST_REPO/harness/kunit.sh"
 	"kunit-qemu $RLIST_REPO/harness/kunit-qemu.sh"
 	"check $RLIST_REPO/harness/check.sh"
+	"ops-build $RLIST_REPO/harness/ops-build.sh"
 	"series $RLIST_REPO/harness/series.sh"
 )
 
