@@ -39,6 +39,7 @@
 #include <kunit/static_stub.h>
 #include <kunit/test.h>
 #include <linux/delay.h>
+#include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
 #include <linux/dma-rlist.h>
 #include <linux/io.h>
@@ -54,6 +55,8 @@
 #include <linux/string.h>
 #include <linux/swiotlb.h>
 #include <trace/events/dma.h>
+
+#include "direct.h"
 
 #include "../../lib/rlist/rlist_internal.h"
 
@@ -1631,6 +1634,111 @@ static void edu_dma_trace(struct kunit *test)
 			 DMA_BIDIRECTIONAL, false);
 }
 
+#ifdef CONFIG_ARCH_HAS_DMA_OPS
+/*
+ * dma_map_ops that map through dma-direct, counting: the fallback path of
+ * dma_map_rlist() with a device that really does DMA.
+ */
+static atomic_t edu_ops_maps, edu_ops_unmaps, edu_ops_syncs;
+/* The fixture's check page is synced through the ops too: not counted. */
+static dma_addr_t edu_ops_check_dma;
+
+static dma_addr_t edu_ops_map_page(struct device *dev, struct page *page,
+				   unsigned long offset, size_t size,
+				   enum dma_data_direction dir,
+				   unsigned long attrs)
+{
+	atomic_inc(&edu_ops_maps);
+	return dma_direct_map_page(dev, page, offset, size, dir, attrs);
+}
+
+static void edu_ops_unmap_page(struct device *dev, dma_addr_t addr,
+			       size_t size, enum dma_data_direction dir,
+			       unsigned long attrs)
+{
+	atomic_inc(&edu_ops_unmaps);
+	dma_direct_unmap_page(dev, addr, size, dir, attrs);
+}
+
+static void edu_ops_sync_for_cpu(struct device *dev, dma_addr_t addr,
+				 size_t size, enum dma_data_direction dir)
+{
+	if (addr != edu_ops_check_dma)
+		atomic_inc(&edu_ops_syncs);
+	dma_direct_sync_single_for_cpu(dev, addr, size, dir);
+}
+
+static void edu_ops_sync_for_device(struct device *dev, dma_addr_t addr,
+				    size_t size, enum dma_data_direction dir)
+{
+	if (addr != edu_ops_check_dma)
+		atomic_inc(&edu_ops_syncs);
+	dma_direct_sync_single_for_device(dev, addr, size, dir);
+}
+
+static const struct dma_map_ops edu_ops = {
+	.map_page = edu_ops_map_page,
+	.unmap_page = edu_ops_unmap_page,
+	.sync_single_for_cpu = edu_ops_sync_for_cpu,
+	.sync_single_for_device = edu_ops_sync_for_device,
+};
+
+static void edu_ops_restore(void *data)
+{
+	set_dma_ops(data, NULL);
+}
+
+/*
+ * The generic fallback for devices with dma_map_ops: edu gets ops that map
+ * through dma-direct (bouncing with swiotlb=force) and moves the bytes of
+ * a list of odd offsets both ways.  Every range goes through the ops once
+ * per map, unmap and sync, and no mapping is an identity view.
+ */
+static void edu_ops_fallback(struct kunit *test)
+{
+	struct edu_fixture *edu = test->priv;
+	struct edu_piece *pieces;
+	struct rlist_cpu_iter it;
+	struct rlist_cpu *rc;
+	unsigned int i, nr = 0;
+	struct edu_mem *m;
+
+	if (edu_dma_domain(edu))
+		kunit_skip(test, "behind an IOMMU: dma-iommu comes before ops");
+	KUNIT_ASSERT_NULL(test, get_dma_ops(edu->dev));
+	edu_ops_check_dma = edu->check_dma;
+	set_dma_ops(edu->dev, &edu_ops);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, edu_ops_restore,
+							edu->dev), 0);
+
+	m = edu_mem_alloc(test, true);
+	pieces = kunit_kcalloc(test, EDU_MAX_PIECES, sizeof(*pieces),
+			       GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pieces);
+	rc = edu_rlist_new(test);
+	for (i = 0; i < ARRAY_SIZE(edu_pieces); i++)
+		edu_rlist_append(test, rc, edu_piece_page(m, i),
+				 edu_pieces[i].off, edu_pieces[i].len);
+	rlist_cpu_append_end(rc);
+	rlist_cpu_for_each_range(rc, &it)
+		nr++;
+
+	atomic_set(&edu_ops_maps, 0);
+	atomic_set(&edu_ops_unmaps, 0);
+	atomic_set(&edu_ops_syncs, 0);
+	edu_rlist_roundtrip(test, rc, NULL, pieces);
+	/* Two mappings, one sync for the CPU. */
+	KUNIT_EXPECT_EQ(test, atomic_read(&edu_ops_maps), 2 * nr);
+	KUNIT_EXPECT_EQ(test, atomic_read(&edu_ops_unmaps), 2 * nr);
+	KUNIT_EXPECT_EQ(test, atomic_read(&edu_ops_syncs), nr);
+}
+#else
+static void edu_ops_fallback(struct kunit *test)
+{
+	kunit_skip(test, "no CONFIG_ARCH_HAS_DMA_OPS");
+}
+#endif
+
 static struct kunit_case edu_test_cases[] = {
 	KUNIT_CASE(edu_dma_map_page),
 	KUNIT_CASE(edu_dma_wrong_address),
@@ -1641,6 +1749,7 @@ static struct kunit_case edu_test_cases[] = {
 	KUNIT_CASE_SLOW(edu_iommu_boundary),
 	KUNIT_CASE(edu_iommu_enomem),
 	KUNIT_CASE(edu_dma_trace),
+	KUNIT_CASE_SLOW(edu_ops_fallback),
 	KUNIT_CASE_SLOW(edu_iommu_untrusted),
 	{}
 };
