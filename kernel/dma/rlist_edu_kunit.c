@@ -1606,7 +1606,9 @@ static void edu_dma_trace(struct kunit *test)
 	}
 	rlist_cpu_append_end(rc);
 
-	t->map.dev = t->unmap.dev = t->sync.dev = edu->dev;
+	t->map.dev = edu->dev;
+	t->unmap.dev = edu->dev;
+	t->sync.dev = edu->dev;
 	KUNIT_ASSERT_EQ(test, register_trace_dma_map_page(edu_trace_map,
 							  &t->map), 0);
 	KUNIT_ASSERT_EQ(test, register_trace_dma_unmap_page(edu_trace_unmap,
