@@ -876,6 +876,31 @@ static struct rlist_cpu *edu_rlist_new(struct kunit *test)
 	return rc;
 }
 
+/*
+ * A new list of the edu_pieces of @m (odd offsets and lengths, not a page
+ * list), with a window of the huge folio after the third piece if @huge
+ * and @m has one.
+ */
+static struct rlist_cpu *edu_rlist_odd(struct kunit *test,
+				       const struct edu_mem *m, bool huge)
+{
+	struct rlist_cpu *rc = edu_rlist_new(test);
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(edu_pieces); i++) {
+		edu_rlist_append(test, rc, edu_piece_page(m, i),
+				 edu_pieces[i].off, edu_pieces[i].len);
+		if (i == 2 && huge && m->huge)
+			KUNIT_ASSERT_EQ(test,
+					rlist_cpu_append_folio(rc, m->huge,
+							       EDU_HUGE_OFF,
+							       EDU_HUGE_LEN,
+							       GFP_KERNEL), 0);
+	}
+	rlist_cpu_append_end(rc);
+	return rc;
+}
+
 static void edu_log_huge(struct kunit *test, const struct edu_mem *m)
 {
 	if (m->huge)
@@ -896,7 +921,7 @@ static void edu_dma_map_rlist(struct kunit *test)
 	struct rlist_cpu *rc;
 	struct sg_table *sgt;
 	struct edu_mem *m;
-	unsigned int i, n;
+	unsigned int n;
 	u64 total;
 
 	m = edu_mem_alloc(test, true);
@@ -904,19 +929,7 @@ static void edu_dma_map_rlist(struct kunit *test)
 	pieces = kunit_kcalloc(test, EDU_MAX_PIECES, sizeof(*pieces),
 			       GFP_KERNEL);
 	KUNIT_ASSERT_TRUE(test, sgt && pieces);
-	rc = edu_rlist_new(test);
-	for (i = 0; i < ARRAY_SIZE(edu_pieces); i++) {
-		edu_rlist_append(test, rc, edu_piece_page(m, i),
-				 edu_pieces[i].off, edu_pieces[i].len);
-		/* The huge folio's window in the middle of the list. */
-		if (i == 2 && m->huge)
-			KUNIT_ASSERT_EQ(test,
-					rlist_cpu_append_folio(rc, m->huge,
-							       EDU_HUGE_OFF,
-							       EDU_HUGE_LEN,
-							       GFP_KERNEL), 0);
-	}
-	rlist_cpu_append_end(rc);
+	rc = edu_rlist_odd(test, m, true);
 	total = rlist_cpu_length(rc);
 	edu_log_huge(test, m);
 	KUNIT_ASSERT_EQ(test, total,
@@ -1170,7 +1183,6 @@ static void edu_iommu_one_iova(struct kunit *test)
 	struct iommu_domain *domain = edu_dma_domain(edu);
 	struct rlist_cpu *pages, *odd;
 	struct edu_mem *m;
-	unsigned int i;
 
 	if (!domain)
 		kunit_skip(test, "not behind an IOMMU");
@@ -1195,18 +1207,7 @@ static void edu_iommu_one_iova(struct kunit *test)
 	edu_iommu_check_list(test, "page list", pages, !!m->huge, sync_map, sync,
 			     flush_all);
 
-	odd = edu_rlist_new(test);
-	for (i = 0; i < ARRAY_SIZE(edu_pieces); i++) {
-		edu_rlist_append(test, odd, edu_piece_page(m, i),
-				 edu_pieces[i].off, edu_pieces[i].len);
-		if (i == 2 && m->huge)
-			KUNIT_ASSERT_EQ(test,
-					rlist_cpu_append_folio(odd, m->huge,
-							       EDU_HUGE_OFF,
-							       EDU_HUGE_LEN,
-							       GFP_KERNEL), 0);
-	}
-	rlist_cpu_append_end(odd);
+	odd = edu_rlist_odd(test, m, true);
 	KUNIT_ASSERT_FALSE(test, rlist_cpu_flags(odd) & RLIST_CPU_PAGELIST);
 	edu_iommu_check_list(test, "odd list", odd, false, sync_map, sync,
 			     flush_all);
@@ -1259,12 +1260,8 @@ static void edu_iommu_boundary(struct kunit *test)
 	pieces = kunit_kcalloc(test, EDU_MAX_PIECES, sizeof(*pieces),
 			       GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, pieces);
-	rc = edu_rlist_new(test);
 	/* The fourth range (3 granules) would cross 16 KiB after 3 granules. */
-	for (i = 0; i < ARRAY_SIZE(edu_pieces); i++)
-		edu_rlist_append(test, rc, edu_piece_page(m, i),
-				 edu_pieces[i].off, edu_pieces[i].len);
-	rlist_cpu_append_end(rc);
+	rc = edu_rlist_odd(test, m, false);
 
 	edu_op_calls(sync_map);
 	KUNIT_ASSERT_EQ(test, dma_map_rlist(edu->dev, rc, &rd, &seg,
@@ -1341,11 +1338,7 @@ static void edu_iommu_enomem(struct kunit *test)
 	unmap->size_arg = 2;	/* domain, iova, pgsize, pgcount */
 
 	m = edu_mem_alloc(test, false);
-	rc = edu_rlist_new(test);
-	for (i = 0; i < ARRAY_SIZE(edu_pieces); i++)
-		edu_rlist_append(test, rc, edu_piece_page(m, i),
-				 edu_pieces[i].off, edu_pieces[i].len);
-	rlist_cpu_append_end(rc);
+	rc = edu_rlist_odd(test, m, false);
 
 	for (budget = 0; budget < 16; budget++) {
 		edu_op_bytes(map);
@@ -1415,7 +1408,7 @@ static void edu_iommu_untrusted(struct kunit *test)
 {
 	struct edu_fixture *edu = test->priv;
 	struct iommu_domain *domain = edu_dma_domain(edu);
-	unsigned int i, n, bounced = 0, direct = 0;
+	unsigned int n, bounced = 0, direct = 0;
 	struct edu_piece *pieces;
 	struct rlist_cpu_iter it;
 	struct rlist_cpu *rc;
@@ -1435,11 +1428,7 @@ static void edu_iommu_untrusted(struct kunit *test)
 	pieces = kunit_kcalloc(test, EDU_MAX_PIECES, sizeof(*pieces),
 			       GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, pieces);
-	rc = edu_rlist_new(test);
-	for (i = 0; i < ARRAY_SIZE(edu_pieces); i++)
-		edu_rlist_append(test, rc, edu_piece_page(m, i),
-				 edu_pieces[i].off, edu_pieces[i].len);
-	rlist_cpu_append_end(rc);
+	rc = edu_rlist_odd(test, m, false);
 
 	KUNIT_ASSERT_EQ(test, dma_map_rlist(edu->dev, rc, &rd, NULL,
 					    DMA_TO_DEVICE, 0, GFP_KERNEL), 0);
@@ -1584,7 +1573,7 @@ static void edu_dma_trace(struct kunit *test)
 	struct rlist_cpu *rc;
 	struct rlist_dma rd;
 	struct edu_mem *m;
-	unsigned int i, n;
+	unsigned int n;
 
 	if (!IS_ENABLED(CONFIG_TRACEPOINTS))
 		kunit_skip(test, "needs CONFIG_TRACEPOINTS");
@@ -1593,18 +1582,7 @@ static void edu_dma_trace(struct kunit *test)
 			       GFP_KERNEL);
 	t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
 	KUNIT_ASSERT_TRUE(test, pieces && t);
-	rc = edu_rlist_new(test);
-	for (i = 0; i < ARRAY_SIZE(edu_pieces); i++) {
-		edu_rlist_append(test, rc, edu_piece_page(m, i),
-				 edu_pieces[i].off, edu_pieces[i].len);
-		if (i == 2 && m->huge)
-			KUNIT_ASSERT_EQ(test,
-					rlist_cpu_append_folio(rc, m->huge,
-							       EDU_HUGE_OFF,
-							       EDU_HUGE_LEN,
-							       GFP_KERNEL), 0);
-	}
-	rlist_cpu_append_end(rc);
+	rc = edu_rlist_odd(test, m, true);
 
 	t->map.dev = edu->dev;
 	t->unmap.dev = edu->dev;
@@ -1702,7 +1680,7 @@ static void edu_ops_fallback(struct kunit *test)
 	struct edu_piece *pieces;
 	struct rlist_cpu_iter it;
 	struct rlist_cpu *rc;
-	unsigned int i, nr = 0;
+	unsigned int nr = 0;
 	struct edu_mem *m;
 
 	if (edu_dma_domain(edu))
@@ -1717,11 +1695,7 @@ static void edu_ops_fallback(struct kunit *test)
 	pieces = kunit_kcalloc(test, EDU_MAX_PIECES, sizeof(*pieces),
 			       GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, pieces);
-	rc = edu_rlist_new(test);
-	for (i = 0; i < ARRAY_SIZE(edu_pieces); i++)
-		edu_rlist_append(test, rc, edu_piece_page(m, i),
-				 edu_pieces[i].off, edu_pieces[i].len);
-	rlist_cpu_append_end(rc);
+	rc = edu_rlist_odd(test, m, false);
 	rlist_cpu_for_each_range(rc, &it)
 		nr++;
 
