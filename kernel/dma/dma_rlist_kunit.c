@@ -323,6 +323,12 @@ static void dma_rlist_test_identity(struct kunit *test)
 
 	if (is_swiotlb_force_bounce(f->dev))
 		kunit_skip(test, "swiotlb=force: no identity mapping");
+#if defined(CONFIG_ARCH_HAS_SYNC_DMA_FOR_DEVICE) || \
+	defined(CONFIG_ARCH_HAS_SYNC_DMA_FOR_CPU) || \
+	defined(CONFIG_ARCH_HAS_SYNC_DMA_FOR_CPU_ALL)
+	/* Devices may be non-coherent here (arm64): make this one coherent. */
+	f->dev->dma_coherent = true;
+#endif
 	dr_build(test, &rc, &sgt);
 	dr_walks = 0;
 	/*
