@@ -1133,6 +1133,336 @@ static void dma_rlist_test_overflow_ops(struct kunit *test)
 }
 #endif /* CONFIG_ARCH_HAS_DMA_OPS */
 
+/*
+ * Cache maintenance for non-coherent devices (arm64 and the like: there,
+ * devices are not DMA coherent unless the firmware says so, and KUnit
+ * devices are not).  kprobes on arch_sync_dma_for_device() and
+ * arch_sync_dma_for_cpu() record every call that touches the test pages;
+ * each step of a mapping's life (map, sync for the CPU, sync for the
+ * device, unmap) must maintain exactly the bytes of the CPU list, each byte
+ * once, in the direction of the mapping, and what dma_map_sgtable() and
+ * friends maintain for the same memory on the same device.
+ */
+#ifdef CONFIG_KPROBES
+#include <linux/kprobes.h>
+
+#define DR_CM_MAX	32
+
+enum { DR_CM_DEV, DR_CM_CPU, DR_CM_KINDS };
+
+static const char * const dr_cm_syms[DR_CM_KINDS] = {
+	"arch_sync_dma_for_device", "arch_sync_dma_for_cpu",
+};
+
+/*
+ * Odd offsets and lengths, two pieces in one page, a piece ending at a page
+ * end then one starting at a page start (one CPU range if the pages happen
+ * to be contiguous).  All are 256 bytes or more, so that arm64 does not
+ * bounce them through swiotlb as possibly unaligned kmalloc() buffers
+ * (dma_kmalloc_needs_bounce()): the maintenance is then on the pages.
+ */
+static const struct {
+	int page;
+	unsigned int off, len;
+} dr_cm_pieces[] = {
+	{ 1, 3, 1021 }, { 3, 0, PAGE_SIZE }, { 7, 5, 301 },
+	{ 7, PAGE_SIZE / 2 + 1, 777 }, { 8, 511, PAGE_SIZE - 511 },
+	{ 9, 0, 257 }, { 14, PAGE_SIZE / 2 - 3, PAGE_SIZE / 2 + 3 },
+};
+
+static struct {
+	struct kprobe kp[DR_CM_KINDS];
+	phys_addr_t pages[NR_PAGES];
+	atomic_t nr[DR_CM_KINDS];
+	struct {
+		phys_addr_t paddr;
+		size_t size;
+		enum dma_data_direction dir;
+	} calls[DR_CM_KINDS][DR_CM_MAX];
+} dr_cm;
+
+/* Bytes [start, end) maintained by one kind of arch call, or expected. */
+struct dr_cm_set {
+	unsigned int calls[DR_CM_KINDS];
+	unsigned int n[DR_CM_KINDS];
+	struct {
+		phys_addr_t start, end;
+	} r[DR_CM_KINDS][DR_CM_MAX];
+};
+
+static int dr_cm_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	int k = kp == &dr_cm.kp[DR_CM_CPU] ? DR_CM_CPU : DR_CM_DEV;
+	phys_addr_t paddr = regs_get_kernel_argument(regs, 0);
+	size_t size = regs_get_kernel_argument(regs, 1);
+	unsigned int i, n;
+
+	/* Only calls on the test pages: other DMA must not count. */
+	for (i = 0; i < NR_PAGES; i++)
+		if (paddr < dr_cm.pages[i] + PAGE_SIZE &&
+		    paddr + size > dr_cm.pages[i])
+			break;
+	if (i == NR_PAGES)
+		return 0;
+	n = atomic_inc_return(&dr_cm.nr[k]) - 1;
+	if (n < DR_CM_MAX) {
+		dr_cm.calls[k][n].paddr = paddr;
+		dr_cm.calls[k][n].size = size;
+		dr_cm.calls[k][n].dir = regs_get_kernel_argument(regs, 2);
+	}
+	return 0;
+}
+
+static struct kprobe *dr_cm_kps[DR_CM_KINDS] = {
+	&dr_cm.kp[DR_CM_DEV], &dr_cm.kp[DR_CM_CPU],
+};
+
+static void dr_cm_unregister(void *unused)
+{
+	unregister_kprobes(dr_cm_kps, DR_CM_KINDS);
+}
+
+/* Order of the ranges' starts (their first member). */
+static int dr_cm_cmp(const void *a, const void *b)
+{
+	const phys_addr_t *x = a, *y = b;
+
+	return *x < *y ? -1 : *x > *y;
+}
+
+/*
+ * Sort the ranges of @k in @s and merge the touching ones: a byte in two
+ * ranges (maintained twice) fails the test.
+ */
+static void dr_cm_merge(struct kunit *test, struct dr_cm_set *s, int k,
+			const char *what)
+{
+	unsigned int i, n = 0;
+
+	sort(s->r[k], s->n[k], sizeof(s->r[k][0]), dr_cm_cmp, NULL);
+	for (i = 0; i < s->n[k]; i++) {
+		if (n && s->r[k][i].start < s->r[k][n - 1].end)
+			KUNIT_FAIL(test, "%s: %s twice on %pa", what,
+				   dr_cm_syms[k], &s->r[k][i].start);
+		if (n && s->r[k][i].start <= s->r[k][n - 1].end)
+			s->r[k][n - 1].end = max(s->r[k][n - 1].end,
+						 s->r[k][i].end);
+		else
+			s->r[k][n++] = s->r[k][i];
+	}
+	s->n[k] = n;
+}
+
+/* Move the calls recorded so far into @s; each must be in direction @dir. */
+static void dr_cm_take(struct kunit *test, struct dr_cm_set *s,
+		       enum dma_data_direction dir, const char *what)
+{
+	unsigned int i, n;
+	int k;
+
+	for (k = 0; k < DR_CM_KINDS; k++) {
+		n = atomic_xchg(&dr_cm.nr[k], 0);
+		KUNIT_ASSERT_LE_MSG(test, n, DR_CM_MAX, "%s: %s", what,
+				    dr_cm_syms[k]);
+		for (i = 0; i < n; i++) {
+			KUNIT_EXPECT_EQ_MSG(test, dr_cm.calls[k][i].dir, dir,
+					    "%s: %s on %pa", what,
+					    dr_cm_syms[k],
+					    &dr_cm.calls[k][i].paddr);
+			s->r[k][i].start = dr_cm.calls[k][i].paddr;
+			s->r[k][i].end = dr_cm.calls[k][i].paddr +
+					 dr_cm.calls[k][i].size;
+		}
+		s->calls[k] = n;
+		s->n[k] = n;
+		dr_cm_merge(test, s, k, what);
+	}
+}
+
+/* Same bytes in @got and @want for each kind of call (@what: the check). */
+static void dr_cm_expect_eq(struct kunit *test, const struct dr_cm_set *got,
+			    const struct dr_cm_set *want, const char *step,
+			    const char *what)
+{
+	unsigned int i;
+	int k;
+
+	for (k = 0; k < DR_CM_KINDS; k++) {
+		KUNIT_EXPECT_EQ_MSG(test, got->n[k], want->n[k],
+				    "%s, %s: %s ranges", step, what,
+				    dr_cm_syms[k]);
+		for (i = 0; i < min(got->n[k], want->n[k]); i++) {
+			KUNIT_EXPECT_EQ_MSG(test, got->r[k][i].start,
+					    want->r[k][i].start,
+					    "%s, %s: %s, range %u start", step,
+					    what, dr_cm_syms[k], i);
+			KUNIT_EXPECT_EQ_MSG(test, got->r[k][i].end,
+					    want->r[k][i].end,
+					    "%s, %s: %s, range %u end", step,
+					    what, dr_cm_syms[k], i);
+		}
+	}
+}
+
+enum { DR_CM_MAP, DR_CM_SYNC_CPU, DR_CM_SYNC_DEV, DR_CM_UNMAP, DR_CM_STEPS };
+
+static const char * const dr_cm_steps[DR_CM_STEPS] = {
+	"map", "sync for cpu", "sync for device", "unmap",
+};
+
+/*
+ * One mapping of the pieces in direction @dir with @attrs, by rlist and by
+ * the scatterlist code, step by step; the calls of each step are compared
+ * with the pieces' bytes (for the arch call that step must make; none for
+ * the other) and with the scatterlist's.
+ */
+static void dr_cm_lifecycle(struct kunit *test, enum dma_data_direction dir,
+			    unsigned long attrs)
+{
+	bool skip = attrs & DMA_ATTR_SKIP_CPU_SYNC;
+	struct dr_fixture *f = test->priv;
+	struct dr_cm_set *want, *rl, *sg, *all;
+	struct scatterlist *s;
+	struct sg_table sgt;
+	struct rlist_cpu rc;
+	struct rlist_dma rd;
+	unsigned int i;
+
+	want = kunit_kcalloc(test, DR_CM_STEPS, sizeof(*want), GFP_KERNEL);
+	rl = kunit_kcalloc(test, DR_CM_STEPS, sizeof(*rl), GFP_KERNEL);
+	sg = kunit_kcalloc(test, DR_CM_STEPS, sizeof(*sg), GFP_KERNEL);
+	all = kunit_kzalloc(test, sizeof(*all), GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, want && rl && sg && all);
+
+	/* The reference: the pieces' bytes, from the pages and offsets. */
+	rlist_cpu_init(&rc);
+	KUNIT_ASSERT_EQ(test, sg_alloc_table(&sgt, ARRAY_SIZE(dr_cm_pieces),
+					     GFP_KERNEL), 0);
+	for_each_sgtable_sg(&sgt, s, i) {
+		struct page *page = f->pages[dr_cm_pieces[i].page];
+		unsigned int off = dr_cm_pieces[i].off;
+		unsigned int len = dr_cm_pieces[i].len;
+
+		sg_set_page(s, page, len, off);
+		KUNIT_ASSERT_EQ(test, rlist_cpu_append_page(&rc, page, off, len,
+							    GFP_KERNEL), 0);
+		all->r[DR_CM_DEV][i].start = page_to_phys(page) + off;
+		all->r[DR_CM_DEV][i].end = page_to_phys(page) + off + len;
+	}
+	rlist_cpu_append_end(&rc);
+	all->n[DR_CM_DEV] = i;
+	dr_cm_merge(test, all, DR_CM_DEV, "pieces");
+	all->n[DR_CM_CPU] = all->n[DR_CM_DEV];
+	memcpy(all->r[DR_CM_CPU], all->r[DR_CM_DEV], sizeof(all->r[0]));
+	/* Map and unmap skip the maintenance with DMA_ATTR_SKIP_CPU_SYNC. */
+	if (!skip)
+		want[DR_CM_MAP].n[DR_CM_DEV] = all->n[DR_CM_DEV];
+	want[DR_CM_SYNC_CPU].n[DR_CM_CPU] = all->n[DR_CM_CPU];
+	want[DR_CM_SYNC_DEV].n[DR_CM_DEV] = all->n[DR_CM_DEV];
+	if (!skip)
+		want[DR_CM_UNMAP].n[DR_CM_CPU] = all->n[DR_CM_CPU];
+	for (i = 0; i < DR_CM_STEPS; i++)
+		memcpy(want[i].r, all->r, sizeof(all->r));
+
+	atomic_set(&dr_cm.nr[DR_CM_DEV], 0);
+	atomic_set(&dr_cm.nr[DR_CM_CPU], 0);
+	KUNIT_ASSERT_EQ(test, dma_map_rlist(f->dev, &rc, &rd, NULL, dir,
+					    attrs, GFP_KERNEL), 0);
+	dr_cm_take(test, &rl[DR_CM_MAP], dir, "rlist map");
+	KUNIT_EXPECT_FALSE(test, rlist_dma_is_identity(&rd));
+	KUNIT_ASSERT_EQ(test, dma_map_sgtable(f->dev, &sgt, dir, attrs), 0);
+	dr_cm_take(test, &sg[DR_CM_MAP], dir, "sg map");
+	dr_expect_like_sg(test, &rd, &sgt);
+
+	dma_sync_rlist_for_cpu(f->dev, &rc, &rd, dir);
+	dr_cm_take(test, &rl[DR_CM_SYNC_CPU], dir, "rlist sync for cpu");
+	dma_sync_sgtable_for_cpu(f->dev, &sgt, dir);
+	dr_cm_take(test, &sg[DR_CM_SYNC_CPU], dir, "sg sync for cpu");
+
+	dma_sync_rlist_for_device(f->dev, &rc, &rd, dir);
+	dr_cm_take(test, &rl[DR_CM_SYNC_DEV], dir, "rlist sync for device");
+	dma_sync_sgtable_for_device(f->dev, &sgt, dir);
+	dr_cm_take(test, &sg[DR_CM_SYNC_DEV], dir, "sg sync for device");
+
+	dma_unmap_rlist(f->dev, &rc, &rd, dir, attrs);
+	dr_cm_take(test, &rl[DR_CM_UNMAP], dir, "rlist unmap");
+	dma_unmap_sgtable(f->dev, &sgt, dir, attrs);
+	dr_cm_take(test, &sg[DR_CM_UNMAP], dir, "sg unmap");
+
+	for (i = 0; i < DR_CM_STEPS; i++) {
+		kunit_info(test, "dir %d attrs %#lx %s: for_device/for_cpu calls: rlist %u/%u, sg %u/%u\n",
+			   dir, attrs, dr_cm_steps[i], rl[i].calls[DR_CM_DEV],
+			   rl[i].calls[DR_CM_CPU], sg[i].calls[DR_CM_DEV],
+			   sg[i].calls[DR_CM_CPU]);
+		dr_cm_expect_eq(test, &rl[i], &want[i], dr_cm_steps[i],
+				"rlist vs pieces");
+		dr_cm_expect_eq(test, &sg[i], &rl[i], dr_cm_steps[i],
+				"sg vs rlist");
+	}
+	rlist_cpu_destroy(&rc, 0);
+	sg_free_table(&sgt);
+}
+
+/* Skip unless the device needs cache maintenance; else start recording. */
+static void dr_cm_start(struct kunit *test)
+{
+	struct dr_fixture *f = test->priv;
+	int k;
+
+	if (!IS_ENABLED(CONFIG_ARCH_HAS_SYNC_DMA_FOR_DEVICE) ||
+	    dev_is_dma_coherent(f->dev))
+		kunit_skip(test, "coherent device: no cache maintenance");
+	if (is_swiotlb_force_bounce(f->dev))
+		kunit_skip(test, "swiotlb=force: maintenance of bounce buffers");
+	for (k = 0; k < NR_PAGES; k++)
+		dr_cm.pages[k] = page_to_phys(f->pages[k]);
+	/* A registration leaves its marks: start from clean kprobes. */
+	for (k = 0; k < DR_CM_KINDS; k++)
+		dr_cm.kp[k] = (struct kprobe){ .symbol_name = dr_cm_syms[k],
+					       .pre_handler = dr_cm_pre };
+	KUNIT_ASSERT_EQ(test, register_kprobes(dr_cm_kps, DR_CM_KINDS), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, dr_cm_unregister,
+							NULL), 0);
+}
+
+/*
+ * A non-coherent device: dma_map_rlist() is no identity view; map and
+ * sync for the device clean exactly the CPU list's bytes, sync for the CPU
+ * and unmap invalidate exactly them (arch_sync_dma_for_cpu() is called
+ * for DMA_TO_DEVICE too, as dma-direct does, and returns at once), each
+ * byte once, in the mapping's direction, as for a scatterlist.
+ */
+static void dma_rlist_test_noncoherent(struct kunit *test)
+{
+	dr_cm_start(test);
+	dr_cm_lifecycle(test, DMA_TO_DEVICE, 0);
+	dr_cm_lifecycle(test, DMA_FROM_DEVICE, 0);
+	dr_cm_lifecycle(test, DMA_BIDIRECTIONAL, 0);
+}
+
+/*
+ * DMA_ATTR_SKIP_CPU_SYNC: map and unmap do no cache maintenance at all;
+ * explicit syncs still do.
+ */
+static void dma_rlist_test_noncoherent_skip_sync(struct kunit *test)
+{
+	dr_cm_start(test);
+	dr_cm_lifecycle(test, DMA_TO_DEVICE, DMA_ATTR_SKIP_CPU_SYNC);
+	dr_cm_lifecycle(test, DMA_FROM_DEVICE, DMA_ATTR_SKIP_CPU_SYNC);
+	dr_cm_lifecycle(test, DMA_BIDIRECTIONAL, DMA_ATTR_SKIP_CPU_SYNC);
+}
+#else
+static void dma_rlist_test_noncoherent(struct kunit *test)
+{
+	kunit_skip(test, "needs CONFIG_KPROBES");
+}
+
+static void dma_rlist_test_noncoherent_skip_sync(struct kunit *test)
+{
+	kunit_skip(test, "needs CONFIG_KPROBES");
+}
+#endif /* CONFIG_KPROBES */
+
 static struct kunit_case dma_rlist_test_cases[] = {
 	KUNIT_CASE(dma_rlist_test_identity),
 	KUNIT_CASE(dma_rlist_test_mapped),
@@ -1145,6 +1475,8 @@ static struct kunit_case dma_rlist_test_cases[] = {
 	KUNIT_CASE(dma_rlist_test_iommu),
 	KUNIT_CASE(dma_rlist_test_ops),
 	KUNIT_CASE(dma_rlist_test_overflow_ops),
+	KUNIT_CASE(dma_rlist_test_noncoherent),
+	KUNIT_CASE(dma_rlist_test_noncoherent_skip_sync),
 	{}
 };
 
