@@ -1,0 +1,100 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# make kunit-arm64: build the arm64 KUnit kernel with kunit/qemu-arm64 and
+# boot it under qemu-system-aarch64 (TCG, virt machine).  arm64 devices are
+# not DMA coherent by default, so the dma_rlist suite sees the cache
+# maintenance that x86 and UML never do; its dma_rlist_test_noncoherent*
+# tests must run (not skip) and pass.  Log: build/logs/kunit-arm64.log
+# (kunit.py output, then the raw kernel output) and .json; the summary
+# goes to build/logs/kunit-arm64.summary, read by make test.
+#
+# Usage: kunit-arm64.sh [--suites]   (--suites adds a per-suite table)
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+CROSS=aarch64-linux-gnu-
+# A fixed compiler string, as KCC for the other builds: kbuild rebuilds
+# everything when it changes.
+ARM64_CC=${ARM64_CC:-ccache ${CROSS}gcc}
+ARM64_DIR=$BUILD/arm64
+MUST_RUN=(dma_rlist_test_noncoherent dma_rlist_test_noncoherent_skip_sync)
+
+# The kunit.py --json file: did the tests of MUST_RUN in suite dma_rlist
+# pass (a skip means the device was coherent or kprobes missing)?
+must_have_run() {
+	python3 - "$1" dma_rlist "${MUST_RUN[@]}" <<'PY'
+import json, sys
+
+def find(group, name):
+    if group.get("name") == name:
+        return group
+    for sub in group.get("sub_groups", []):
+        found = find(sub, name)
+        if found:
+            return found
+    return None
+
+with open(sys.argv[1]) as f:
+    suite = find(json.load(f), sys.argv[2])
+status = {c.get("name"): c.get("status")
+          for c in (suite or {}).get("test_cases", [])}
+bad = [f"{n}: {status.get(n, 'missing')}" for n in sys.argv[3:]
+       if status.get(n) != "PASS"]
+if bad:
+    sys.exit(f"suite {sys.argv[2]}: " + ", ".join(bad))
+PY
+}
+
+main() {
+	local log=$LOGS/kunit-arm64.log json=$LOGS/kunit-arm64.json
+	local summary=$LOGS/kunit-arm64.summary rc line passed failed why=
+
+	require_tree
+	command -v qemu-system-aarch64 >/dev/null ||
+		die "qemu-system-aarch64 is not installed: run make deps"
+	command -v "${CROSS}gcc" >/dev/null ||
+		die "${CROSS}gcc is not installed: run make deps"
+	mkdir -p "$LOGS" "$CCACHE_DIR"
+	rm -f "$json" "$summary" "$ARM64_DIR/test.log"
+	info "kunit.py run --arch=arm64 (log: $log)"
+	set +e
+	(cd "$TREE" && python3 tools/testing/kunit/kunit.py run --arch=arm64 \
+		--cross_compile="$CROSS" --build_dir="$ARM64_DIR" \
+		--kunitconfig="$RLIST_REPO/kunit/qemu-arm64" \
+		--jobs="${JOBS:-2}" --make_options "CC=$ARM64_CC" --timeout=300 \
+		--json="$json") 2>&1 | tee "$log" | grep --line-buffered -E '^\[[0-9:]+\] (Configuring|Building|Starting|Testing complete|Elapsed|.*(FAILED|CRASHED|ERROR|SKIPPED))|error:'
+	rc=${PIPESTATUS[0]}
+	set -e
+	# kunit.py only shows the log of failed tests: keep the kernel output.
+	if [ -f "$ARM64_DIR/test.log" ]; then
+		echo "==== raw kernel output ($ARM64_DIR/test.log)" >>"$log"
+		cat "$ARM64_DIR/test.log" >>"$log"
+	fi
+
+	line=$(kunit_counts "$log")
+	read -r passed failed <<<"${line:-0 0}"
+	if [ -z "$line" ]; then
+		why="no test results (build or boot failed)"
+		tail -n 30 "$log" >&2
+	elif [ "$rc" -ne 0 ] || [ "$failed" -ne 0 ]; then
+		why="kunit.py exit status $rc"
+	elif ! [ -s "$json" ]; then
+		why="no JSON results"
+	elif ! why=$(must_have_run "$json" 2>&1); then
+		:
+	else
+		why=
+	fi
+	if [ "${1:-}" = "--suites" ] && [ -s "$json" ]; then
+		python3 "$RLIST_REPO/harness/kunit-summary.py" "$json"
+	fi
+	echo "$passed passed, $failed failed" >"$summary"
+	echo "kunit-arm64: $passed passed, $failed failed"
+	if [ -n "$why" ]; then
+		echo "kunit-arm64: FAILED ($why, full log in $log)" >&2
+		exit 1
+	fi
+}
+
+main "$@"
