@@ -1672,7 +1672,8 @@ static void edu_ops_restore(void *data)
  * The generic fallback for devices with dma_map_ops: edu gets ops that map
  * through dma-direct (bouncing with swiotlb=force) and moves the bytes of
  * a list of odd offsets both ways.  Every range goes through the ops once
- * per map, unmap and sync, and no mapping is an identity view.
+ * per map, unmap and sync, and no mapping is an identity view.  When the
+ * DMA list cannot be stored, what the ops mapped is unmapped again.
  */
 static void edu_ops_fallback(struct kunit *test)
 {
@@ -1680,8 +1681,11 @@ static void edu_ops_fallback(struct kunit *test)
 	struct edu_piece *pieces;
 	struct rlist_cpu_iter it;
 	struct rlist_cpu *rc;
+	struct rlist_dma rd;
 	unsigned int nr = 0;
 	struct edu_mem *m;
+	long budget;
+	int ret;
 
 	if (edu_dma_domain(edu))
 		kunit_skip(test, "behind an IOMMU: dma-iommu comes before ops");
@@ -1707,6 +1711,33 @@ static void edu_ops_fallback(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&edu_ops_maps), 2 * nr);
 	KUNIT_EXPECT_EQ(test, atomic_read(&edu_ops_unmaps), 2 * nr);
 	KUNIT_EXPECT_EQ(test, atomic_read(&edu_ops_syncs), nr);
+
+	/*
+	 * The DMA list cannot be stored: the allocations of the rlist storage
+	 * fail one after the other.  -ENOMEM, an empty DMA list, and every
+	 * range the ops mapped is unmapped again.
+	 */
+	for (budget = 0; budget < 16; budget++) {
+		atomic_set(&edu_ops_maps, 0);
+		atomic_set(&edu_ops_unmaps, 0);
+		edu_alloc_budget = budget;
+		kunit_activate_static_stub(test, rlist_mem_alloc,
+					   edu_alloc_fail);
+		ret = dma_map_rlist(edu->dev, rc, &rd, NULL, DMA_TO_DEVICE, 0,
+				    GFP_KERNEL);
+		kunit_deactivate_static_stub(test, rlist_mem_alloc);
+		if (!ret)
+			break;
+		KUNIT_EXPECT_EQ(test, ret, -ENOMEM);
+		KUNIT_EXPECT_GT(test, atomic_read(&edu_ops_maps), 0);
+		KUNIT_EXPECT_EQ(test, atomic_read(&edu_ops_unmaps),
+				atomic_read(&edu_ops_maps));
+		KUNIT_EXPECT_EQ(test, rlist_dma_length(&rd), 0);
+	}
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	/* The failure path must have been taken at least once. */
+	KUNIT_EXPECT_GT(test, budget, 0);
+	dma_unmap_rlist(edu->dev, rc, &rd, DMA_TO_DEVICE, 0);
 }
 #else
 static void edu_ops_fallback(struct kunit *test)
