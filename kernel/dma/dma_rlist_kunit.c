@@ -309,6 +309,20 @@ static bool dr_count_walk(struct rlist_cpu_iter *it, const struct rlist_cpu *rc,
 }
 
 /*
+ * Devices may be non-coherent (arm64): make @dev coherent, for the tests
+ * that are about addresses rather than cache maintenance (a non-coherent
+ * device may also have small buffers bounced, see dr_cm_pieces).
+ */
+static void dr_make_coherent(struct device *dev)
+{
+#if defined(CONFIG_ARCH_HAS_SYNC_DMA_FOR_DEVICE) || \
+	defined(CONFIG_ARCH_HAS_SYNC_DMA_FOR_CPU) || \
+	defined(CONFIG_ARCH_HAS_SYNC_DMA_FOR_CPU_ALL)
+	dev->dma_coherent = true;
+#endif
+}
+
+/*
  * A coherent device that reaches all memory: the DMA list is the CPU list,
  * nothing allocated, the list not walked (unless for DMA API debugging); the
  * addresses are those of dma_map_sgtable().
@@ -323,12 +337,7 @@ static void dma_rlist_test_identity(struct kunit *test)
 
 	if (is_swiotlb_force_bounce(f->dev))
 		kunit_skip(test, "swiotlb=force: no identity mapping");
-#if defined(CONFIG_ARCH_HAS_SYNC_DMA_FOR_DEVICE) || \
-	defined(CONFIG_ARCH_HAS_SYNC_DMA_FOR_CPU) || \
-	defined(CONFIG_ARCH_HAS_SYNC_DMA_FOR_CPU_ALL)
-	/* Devices may be non-coherent here (arm64): make this one coherent. */
-	f->dev->dma_coherent = true;
-#endif
+	dr_make_coherent(f->dev);
 	dr_build(test, &rc, &sgt);
 	dr_walks = 0;
 	/*
@@ -563,6 +572,7 @@ static void dma_rlist_test_offset(struct kunit *test)
 
 	if (is_swiotlb_force_bounce(f->dev))
 		kunit_skip(test, "swiotlb=force: addresses of bounce buffers");
+	dr_make_coherent(f->dev);
 	dr_set_offset(test, DR_OFFSET);
 	dr_build(test, &rc, &sgt);
 	if (debug) {
