@@ -10,14 +10,30 @@
  *   reaches all memory) and the list holds no P2P memory: the DMA list is an
  *   identity view of the CPU list.  Mapping allocates nothing and does not
  *   walk the list (unless DMA API debugging wants to see every range).
- * - dma-iommu maps the whole list at one IOVA (iommu_dma_map_rlist()): a
- *   page list in one pass as one contiguous DMA range, other lists laid out
- *   like iommu_dma_map_sg() lays out a scatterlist;
+ * - dma-iommu maps a list without P2P memory at one IOVA
+ *   (iommu_dma_map_rlist()): a page list in one pass as one contiguous DMA
+ *   range, other lists laid out like iommu_dma_map_sg() lays out a
+ *   scatterlist;
  * - otherwise every range is mapped in pieces of at most
  *   dma_max_mapping_size() through dma-direct (bouncing through swiotlb and
  *   maintaining caches as needed), dma-iommu for devices that must bounce
- *   (untrusted ones), or the device's dma_map_ops ->map_page(); contiguous
- *   results are merged in the DMA list.
+ *   (untrusted ones) and for lists with P2P memory, or the device's
+ *   dma_map_ops ->map_page(); contiguous results are merged in the DMA list.
+ *
+ * P2P memory is a range tagged with the id of a struct p2pdma_provider, or
+ * a P2PDMA page (whose pgmap has a provider).  How the device reaches the
+ * provider decides (p2pdma_provider_map_type()):
+ *
+ * - through a PCI switch: the DMA address is the PCI bus address, nothing
+ *   is mapped (no IOVA either);
+ * - through the host bridge: the range is mapped like an MMIO resource
+ *   (dma_map_resource(): no bouncing, no CPU cache maintenance; an IOMMU
+ *   maps it with IOMMU_MMIO);
+ * - not at all: -EREMOTEIO, as for every P2P range with dma_map_ops.
+ *
+ * Every mapped piece of a range tagged with a provider id holds a
+ * reference to the provider, so that unregistering it waits for the
+ * mappings to go.
  *
  * Unmap and sync walk the CPU list and the DMA list together, piece by
  * piece, so that every piece is released exactly as it was mapped.
@@ -32,6 +48,8 @@
 #include <linux/dma-direct.h>
 #include <linux/iommu-dma.h>
 #include <linux/kmsan.h>
+#include <linux/memremap.h>
+#include <linux/pci-p2pdma.h>
 #include <linux/swiotlb.h>
 #include <linux/export.h>
 #include <trace/events/dma.h>
@@ -84,13 +102,30 @@ static bool dr_one_iova(enum dr_path path, const struct rlist_dma *rd)
 	return path == DR_IOMMU && rlist_dma_has_base(rd);
 }
 
+/*
+ * How a piece is reached: PCI_P2PDMA_MAP_UNKNOWN for memory, else the P2P
+ * map type of its provider for the device.
+ */
+struct dr_how {
+	enum pci_p2pdma_map_type map;
+	struct p2pdma_provider *prov;
+};
+
 static dma_addr_t dr_map_piece(struct device *dev, enum dr_path path,
-			       const struct dma_map_ops *ops, phys_addr_t phys,
+			       const struct dma_map_ops *ops,
+			       const struct dr_how *how, phys_addr_t phys,
 			       size_t len, enum dma_data_direction dir,
 			       unsigned long attrs)
 {
 	struct page *page = pfn_to_page(PHYS_PFN(phys));
 	unsigned long off = offset_in_page(phys);
+
+	if (how->map == PCI_P2PDMA_MAP_BUS_ADDR)
+		return phys + how->prov->bus_offset;
+	if (how->map == PCI_P2PDMA_MAP_THRU_HOST_BRIDGE)
+		return path == DR_IOMMU ?
+			iommu_dma_map_resource(dev, phys, len, dir, attrs) :
+			dma_direct_map_resource(dev, phys, len, dir, attrs);
 
 	switch (path) {
 	case DR_DIRECT:
@@ -103,10 +138,20 @@ static dma_addr_t dr_map_piece(struct device *dev, enum dr_path path,
 }
 
 static void dr_unmap_piece(struct device *dev, enum dr_path path,
-			   const struct dma_map_ops *ops, dma_addr_t dma,
+			   const struct dma_map_ops *ops,
+			   const struct dr_how *how, dma_addr_t dma,
 			   size_t len, enum dma_data_direction dir,
 			   unsigned long attrs)
 {
+	/* A bus address maps nothing; dma-direct maps resources 1:1. */
+	if (how->map == PCI_P2PDMA_MAP_BUS_ADDR)
+		return;
+	if (how->map == PCI_P2PDMA_MAP_THRU_HOST_BRIDGE) {
+		if (path == DR_IOMMU)
+			iommu_dma_unmap_resource(dev, dma, len, dir, attrs);
+		return;
+	}
+
 	switch (path) {
 	case DR_DIRECT:
 		dma_direct_unmap_page(dev, dma, len, dir, attrs);
@@ -153,6 +198,7 @@ struct dr_walk {
 	struct rlist_cpu_iter cpu;
 	struct rlist_dma_iter dma;
 	bool dma_valid;
+	bool may_p2p;		/* the list may hold P2P memory */
 	size_t max;
 	u64 off;		/* offset of the piece in the CPU range */
 	size_t len;		/* length of the piece */
@@ -172,6 +218,7 @@ static bool dr_walk_start(struct dr_walk *w, struct device *dev,
 {
 	w->max = dma_max_mapping_size(dev);
 	w->off = 0;
+	w->may_p2p = rlist_cpu_flags(rc) & RLIST_CPU_MAY_P2P;
 	w->dma_valid = rd && rlist_dma_iter_start(&w->dma, rd, NULL);
 	rlist_cpu_iter_start(&w->cpu, rc, RLIST_CPU_STEP_RANGE);
 	return dr_walk_piece(w);
@@ -195,6 +242,62 @@ static phys_addr_t dr_walk_phys(const struct dr_walk *w)
 static u64 dr_walk_pos(const struct dr_walk *w)
 {
 	return w->cpu.pos + w->off;
+}
+
+/* Drop the reference a mapped piece holds (taken by dr_how()). */
+static void dr_put(const struct dr_walk *w, struct dr_how *how)
+{
+	if (w->cpu.provider && how->prov)
+		p2pdma_provider_put(how->prov);
+	how->prov = NULL;
+}
+
+/*
+ * How @dev reaches the current piece.  @get: at map time, hold the provider
+ * of a range tagged with a provider id (one reference per piece, dropped by
+ * dr_put()); otherwise the piece is mapped and holds it already.
+ *
+ * Return: 0; -ENODEV if the provider is gone (being unregistered);
+ * -EINVAL for a range outside its provider's memory; -EREMOTEIO if @dev
+ * cannot reach the provider.
+ */
+static int dr_how(const struct dr_walk *w, struct device *dev, bool get,
+		  struct dr_how *how)
+{
+	phys_addr_t phys = dr_walk_phys(w);
+	struct p2pdma_provider *prov;
+	struct page *page;
+
+	how->map = PCI_P2PDMA_MAP_UNKNOWN;
+	how->prov = NULL;
+	if (!w->may_p2p)
+		return 0;
+	if (w->cpu.provider) {
+		prov = get ? p2pdma_provider_get(w->cpu.provider) :
+			     p2pdma_provider_find(w->cpu.provider);
+		if (!prov)
+			return -ENODEV;
+		how->prov = prov;
+		if (phys < prov->start ||
+		    phys - prov->start + w->len > prov->size) {
+			if (get)
+				dr_put(w, how);
+			return -EINVAL;
+		}
+	} else {
+		page = pfn_to_page(PHYS_PFN(phys));
+		if (!is_pci_p2pdma_page(page))
+			return 0;
+		prov = pci_p2pdma_page_provider(page);
+		how->prov = prov;
+	}
+	how->map = p2pdma_provider_map_type(prov, dev);
+	if (how->map == PCI_P2PDMA_MAP_NOT_SUPPORTED) {
+		if (get)
+			dr_put(w, how);
+		return -EREMOTEIO;
+	}
+	return 0;
 }
 
 /* DMA address of the current piece, or DMA_MAPPING_ERROR past the list. */
@@ -228,15 +331,22 @@ static void dr_unmap(struct device *dev, const struct rlist_cpu *rc,
 	for (ok = (report || !whole) && dr_walk_start(&w, dev, rc, rd);
 	     ok && dr_walk_pos(&w) < end; ok = dr_walk_next(&w)) {
 		dma_addr_t dma = dr_walk_dma(&w);
+		struct dr_how how;
 
-		if (WARN_ON_ONCE(dma == DMA_MAPPING_ERROR))
+		if (WARN_ON_ONCE(dma == DMA_MAPPING_ERROR) ||
+		    WARN_ON_ONCE(dr_how(&w, dev, false, &how)))
 			break;
-		if (report) {
+		if (report && how.prov) {
+			trace_dma_unmap_resource(dev, dma, w.len, dir, attrs);
+			debug_dma_unmap_resource(dev, dma, w.len, dir);
+		} else if (report) {
 			trace_dma_unmap_page(dev, dma, w.len, dir, attrs);
 			debug_dma_unmap_page(dev, dma, w.len, dir);
 		}
 		if (!whole)
-			dr_unmap_piece(dev, path, ops, dma, w.len, dir, attrs);
+			dr_unmap_piece(dev, path, ops, &how, dma, w.len, dir,
+				       attrs);
+		dr_put(&w, &how);
 	}
 	if (dr_one_iova(path, rd))
 		iommu_dma_unmap_rlist(dev, rc, rd, dir, attrs);
@@ -254,17 +364,24 @@ static int dr_map_pieces(struct device *dev, const struct rlist_cpu *rc,
 
 	for (ok = dr_walk_start(&w, dev, rc, NULL); ok; ok = dr_walk_next(&w)) {
 		phys_addr_t phys = dr_walk_phys(&w);
+		struct dr_how how;
 		dma_addr_t dma;
 
-		dma = dr_map_piece(dev, path, ops, phys, w.len, dir, attrs);
+		ret = dr_how(&w, dev, true, &how);
+		if (ret)
+			break;
+		dma = dr_map_piece(dev, path, ops, &how, phys, w.len, dir,
+				   attrs);
 		if (dma == DMA_MAPPING_ERROR) {
+			dr_put(&w, &how);
 			ret = -EIO;
 			break;
 		}
 		ret = rlist_dma_append_absolute(rd, dma, w.len, gfp);
 		if (ret) {
-			dr_unmap_piece(dev, path, ops, dma, w.len, dir,
+			dr_unmap_piece(dev, path, ops, &how, dma, w.len, dir,
 				       attrs | DMA_ATTR_SKIP_CPU_SYNC);
+			dr_put(&w, &how);
 			break;
 		}
 	}
@@ -304,11 +421,23 @@ static void dr_report_map(struct device *dev, const struct rlist_cpu *rc,
 		phys_addr_t phys = dr_walk_phys(&w);
 		struct page *page = pfn_to_page(PHYS_PFN(phys));
 		dma_addr_t dma = dr_walk_dma(&w);
+		struct dr_how how;
 
-		kmsan_handle_dma(page, offset_in_page(phys), w.len, dir);
-		trace_dma_map_page(dev, phys, dma, w.len, dir, attrs);
-		debug_dma_map_page(dev, page, offset_in_page(phys), w.len, dir,
-				   dma, attrs);
+		if (WARN_ON_ONCE(dr_how(&w, dev, false, &how)))
+			return;
+		if (how.prov) {
+			/* P2P memory is mapped like a resource. */
+			trace_dma_map_resource(dev, phys, dma, w.len, dir,
+					       attrs);
+			debug_dma_map_resource(dev, phys, w.len, dir, dma,
+					       attrs);
+		} else {
+			kmsan_handle_dma(page, offset_in_page(phys), w.len,
+					 dir);
+			trace_dma_map_page(dev, phys, dma, w.len, dir, attrs);
+			debug_dma_map_page(dev, page, offset_in_page(phys),
+					   w.len, dir, dma, attrs);
+		}
 		/* dma_map_rlist() checked every piece; drivers cannot. */
 		debug_dma_mapping_error(dev, dma);
 	}
@@ -332,12 +461,17 @@ static void dr_report_map(struct device *dev, const struct rlist_cpu *rc,
  * dma_max_mapping_size()) and the DMA ranges are stored in @rd, contiguous
  * ones merged.  On failure everything mapped so far is unmapped again.
  *
- * P2P memory (provider ranges, P2PDMA pages) is not supported yet.
+ * P2P memory (ranges tagged with a provider id, P2PDMA pages) is mapped as
+ * the topology between its provider and @dev allows: at its PCI bus address
+ * (nothing mapped), or through the host bridge like an MMIO resource.
  *
- * Return: 0; -EINVAL for a bad direction, @seg or a device without DMA;
- * -EREMOTEIO for P2P memory; -EIO if a range cannot be mapped (e.g. it is
- * out of the device's reach and cannot be bounced); -ENOMEM; -EOVERFLOW if
- * the mapping would need more segments than @rc under @seg.
+ * Return: 0; -EINVAL for a bad direction, @seg, a device without DMA or a
+ * provider range outside its provider's memory; -EREMOTEIO for P2P memory
+ * @dev cannot reach (or any P2P memory with dma_map_ops); -ENODEV for a
+ * range of a provider that is unregistered; -EIO if a range cannot be
+ * mapped (e.g. it is out of the device's reach and cannot be bounced);
+ * -ENOMEM; -EOVERFLOW if the mapping would need more segments than @rc
+ * under @seg.
  */
 int dma_map_rlist(struct device *dev, const struct rlist_cpu *rc,
 		  struct rlist_dma *rd,
@@ -346,6 +480,7 @@ int dma_map_rlist(struct device *dev, const struct rlist_cpu *rc,
 {
 	const struct dma_map_ops *ops;
 	enum dr_path path;
+	bool p2p;
 	int ret;
 
 	rlist_dma_init(rd);
@@ -363,18 +498,20 @@ int dma_map_rlist(struct device *dev, const struct rlist_cpu *rc,
 #endif
 
 	/*
-	 * P2P memory is not supported yet.  The summary flag says so without
-	 * a walk, and before anything is mapped.
+	 * The summary flag tells, without a walk, whether the list may hold
+	 * P2P memory: dma_map_ops cannot map it; dma-direct and dma-iommu map
+	 * it range by range.
 	 */
-	if (rlist_cpu_flags(rc) & RLIST_CPU_MAY_P2P)
+	p2p = rlist_cpu_flags(rc) & RLIST_CPU_MAY_P2P;
+	if (p2p && path == DR_OPS)
 		return -EREMOTEIO;
 
-	if (path == DR_DIRECT && dr_identity(dev, rc)) {
+	if (path == DR_DIRECT && !p2p && dr_identity(dev, rc)) {
 		rlist_dma_init_identity(rd, rc);
 		goto out_report;
 	}
 	ret = -EOPNOTSUPP;
-	if (path == DR_IOMMU) {
+	if (path == DR_IOMMU && !p2p) {
 		unsigned long mask = ULONG_MAX;
 
 		if (seg)
@@ -445,9 +582,14 @@ static void dr_sync(struct device *dev, const struct rlist_cpu *rc,
 		return;
 	for (ok = dr_walk_start(&w, dev, rc, rd); ok; ok = dr_walk_next(&w)) {
 		dma_addr_t dma = dr_walk_dma(&w);
+		struct dr_how how;
 
-		if (WARN_ON_ONCE(dma == DMA_MAPPING_ERROR))
+		if (WARN_ON_ONCE(dma == DMA_MAPPING_ERROR) ||
+		    WARN_ON_ONCE(dr_how(&w, dev, false, &how)))
 			return;
+		/* P2P memory: never bounced, no CPU cache maintenance. */
+		if (how.prov)
+			continue;
 		if (!whole)
 			dr_sync_piece(dev, path, ops, dma, w.len, dir, for_cpu);
 		if (!report)
