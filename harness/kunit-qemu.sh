@@ -20,18 +20,39 @@ EDU="-device edu,dma_mask=0xffffffff"
 # The iommu setup has more than 4 GiB of memory so that the kernel sets up
 # swiotlb, which untrusted devices bounce through, and flushes the IOTLB
 # on every unmap (strict mode) so that the tests can count the flushes.
+# P2P (the dma_rlist_p2p suite): a PCIe switch with an nvme whose CMB is
+# P2PDMA memory, a second edu (64-bit DMA) and an ivshmem-plain; another
+# ivshmem-plain on the root bus.  ivshmem BARs become page-less providers.
+P2P="-device pcie-root-port,id=rp1,chassis=1,slot=1"
+P2P+=" -device x3130-upstream,id=up1,bus=rp1"
+P2P+=" -device xio3130-downstream,id=dn1,bus=up1,chassis=2,slot=0"
+P2P+=" -device xio3130-downstream,id=dn2,bus=up1,chassis=3,slot=0"
+P2P+=" -device xio3130-downstream,id=dn3,bus=up1,chassis=4,slot=0"
+P2P+=" -device nvme,serial=rlist,cmb_size_mb=16,bus=dn1"
+P2P+=" -device edu,dma_mask=0xffffffffffffffff,bus=dn2"
+P2P+=" -object memory-backend-ram,id=shm0,size=1M"
+P2P+=" -device ivshmem-plain,memdev=shm0,bus=dn3"
+P2P+=" -object memory-backend-ram,id=shm1,size=1M"
+P2P+=" -device ivshmem-plain,memdev=shm1"
+# 6.12 allows P2P through the host bridge on AMD Zen CPUs only, and q35's
+# host bridge is not in its list: -cpu EPYC gives the host-bridge route
+# (behind the IOMMU, and with dma-direct in the swiotlb setup); the direct
+# setup keeps QEMU's default CPU, where that route is refused.
+ZEN="-cpu EPYC"
 SETUPS=(
-	"iommu|-machine q35 -m 5G -device intel-iommu $EDU|iommu.strict=1"
-	"direct|-machine q35 $EDU|"
-	"swiotlb|-machine q35 $EDU|swiotlb=force"
+	"iommu|-machine q35 -m 5G $ZEN -device intel-iommu $EDU $P2P|iommu.strict=1"
+	"direct|-machine q35 $EDU $P2P|"
+	"swiotlb|-machine q35 $ZEN $EDU $P2P|swiotlb=force"
 )
 EDU_SUITE=dma_rlist_edu
+# Must run and pass in every setup.
+P2P_SUITE=dma_rlist_p2p
 X86_DIR=$BUILD/x86
 
 # The kunit.py --json file: does the edu suite exist, and did all its tests
 # pass (a skip means the edu device was not found)?  Without an IOMMU
 # (second argument "noiommu") the edu_iommu_* tests must skip instead,
-# with one ("iommu") the edu_ops_* tests.
+# with one ("iommu") the edu_ops_* tests; with "all", none.
 edu_suite_ran() {
 	python3 - "$1" "$EDU_SUITE" "${2:-}" <<'EOF'
 import json, sys
@@ -122,6 +143,8 @@ run_setup() {
 		why="DMA API debugging reported an error"
 	elif ! why=$(edu_suite_ran "$json" \
 		     "$([[ "$qargs" == *intel-iommu* ]] && echo iommu || echo noiommu)" 2>&1); then
+		:
+	elif ! why=$(EDU_SUITE=$P2P_SUITE edu_suite_ran "$json" all 2>&1); then
 		:
 	else
 		why=

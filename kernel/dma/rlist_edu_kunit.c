@@ -35,9 +35,14 @@
  *
  * Without an edu device (UML, a QEMU started without -device edu) every
  * test is skipped.
+ *
+ * A second suite, dma_rlist_p2p (at the end of this file), maps P2P memory
+ * for a second edu below a PCIe switch and moves bytes through it.
  */
+#include <kunit/device.h>
 #include <kunit/static_stub.h>
 #include <kunit/test.h>
+#include <linux/completion.h>
 #include <linux/delay.h>
 #include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
@@ -46,10 +51,13 @@
 #include <linux/io-64-nonatomic-lo-hi.h>
 #include <linux/iommu.h>
 #include <linux/kprobes.h>
+#include <linux/kthread.h>
 #include <linux/ktime.h>
+#include <linux/memremap.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/pci.h>
+#include <linux/pci-p2pdma.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -168,18 +176,16 @@ static u32 edu_next_seed(struct edu_fixture *edu)
 	return ++edu->seed;
 }
 
-static int edu_init(struct kunit *test)
+/*
+ * Set up @edu for @pdev (whose reference it takes over) with DMA mask
+ * @mask; test->priv must point to @edu.
+ */
+static void edu_open(struct kunit *test, struct edu_fixture *edu,
+		     struct pci_dev *pdev, u64 mask)
 {
-	struct edu_fixture *edu;
 	u32 id;
 
-	edu = kunit_kzalloc(test, sizeof(*edu), GFP_KERNEL);
-	if (!edu)
-		return -ENOMEM;
-	test->priv = edu;
-	edu->pdev = pci_get_device(EDU_VENDOR, EDU_DEVICE, NULL);
-	if (!edu->pdev)
-		kunit_skip(test, "no edu device (QEMU -device edu)");
+	edu->pdev = pdev;
 	edu->dev = &edu->pdev->dev;
 	KUNIT_ASSERT_EQ(test, pci_enable_device(edu->pdev), 0);
 	edu->enabled = true;
@@ -190,8 +196,7 @@ static int edu_init(struct kunit *test)
 	KUNIT_ASSERT_EQ_MSG(test, id & 0xffff, 0xed, "edu id %#x", id);
 	writel(0x12345678, edu->bar + EDU_REG_LIVENESS);
 	KUNIT_ASSERT_EQ(test, readl(edu->bar + EDU_REG_LIVENESS), ~0x12345678u);
-	KUNIT_ASSERT_EQ(test, dma_set_mask_and_coherent(edu->dev, EDU_DMA_MASK),
-			0);
+	KUNIT_ASSERT_EQ(test, dma_set_mask_and_coherent(edu->dev, mask), 0);
 
 	edu->check = alloc_page(GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, edu->check);
@@ -204,6 +209,26 @@ static int edu_init(struct kunit *test)
 		   device_iommu_mapped(edu->dev) ? "behind an IOMMU" :
 		   is_swiotlb_force_bounce(edu->dev) ? "dma-direct, swiotlb forced" :
 		   "dma-direct");
+}
+
+static int edu_init(struct kunit *test)
+{
+	struct edu_fixture *edu;
+	struct pci_dev *pdev;
+
+	edu = kunit_kzalloc(test, sizeof(*edu), GFP_KERNEL);
+	if (!edu)
+		return -ENOMEM;
+	test->priv = edu;
+	/*
+	 * The first edu (on the root bus).  Let the nvme driver finish its
+	 * asynchronous probe first: it would add IOTLB syncs to the counts.
+	 */
+	wait_for_device_probe();
+	pdev = pci_get_device(EDU_VENDOR, EDU_DEVICE, NULL);
+	if (!pdev)
+		kunit_skip(test, "no edu device (QEMU -device edu)");
+	edu_open(test, edu, pdev, EDU_DMA_MASK);
 	return 0;
 }
 
@@ -1768,7 +1793,731 @@ static struct kunit_suite edu_test_suite = {
 	.test_cases = edu_test_cases,
 };
 
-kunit_test_suite(edu_test_suite);
+/*
+ * The dma_rlist_p2p suite: P2P memory mapped for a peer and moved by edu.
+ *
+ * The harness (harness/kunit-qemu.sh) builds this PCI topology:
+ *
+ *   root bus: edu (the one dma_rlist_edu uses), ivshmem-plain ("flat")
+ *   root port - switch upstream port - downstream ports:
+ *	nvme with a CMB (P2PDMA memory with struct pages, published by the
+ *	nvme driver), edu ("switch edu", the DMA engine here, 64-bit mask),
+ *	ivshmem-plain ("switch")
+ *
+ * BAR 2 of each ivshmem-plain is registered as a P2P provider without
+ * struct pages.  For the switch edu, the nvme CMB and the switch ivshmem are
+ * reached at their PCI bus addresses through the switch; the flat ivshmem
+ * is reached through the host bridge, which 6.12 allows on AMD Zen CPUs
+ * only (the harness runs some setups with -cpu EPYC) and refuses otherwise.
+ *
+ * QEMU does not route a DMA between two devices below a switch inside the
+ * switch: every DMA goes through the (emulated) IOMMU.  So behind
+ * intel-iommu, bus addresses are checked but no bytes are moved through
+ * them; everywhere else every byte is moved both ways and compared.
+ */
+#define IVSHMEM_VENDOR		0x1af4
+#define IVSHMEM_DEVICE		0x1110
+#define IVSHMEM_BAR		2
+
+struct p2p_bar {
+	struct pci_dev *pdev;
+	bool enabled;
+	void __iomem *io;
+	struct p2pdma_provider *prov;
+};
+
+struct p2p_fixture {
+	struct edu_fixture edu;		/* first: test->priv for edu_*() */
+	struct pci_dev *nvme;
+	struct p2p_bar sw, flat;
+};
+
+/* A CPU range of a test list and how the CPU and edu reach it. */
+struct p2p_seg {
+	u64 pos;
+	u64 len;
+	phys_addr_t phys;
+	void *kaddr;			/* memory, or the CMB's P2PDMA pages */
+	void __iomem *io;		/* else: an ivshmem BAR */
+	struct p2pdma_provider *prov;	/* NULL for memory */
+	dma_addr_t want;		/* expected bus address, or 0 */
+};
+
+#define P2P_MAX_SEGS		48
+
+struct p2p_view {
+	struct p2p_seg seg[P2P_MAX_SEGS];
+	unsigned int n;
+	u64 len;
+	struct rlist_cpu *rc;
+};
+
+static bool p2p_below_switch(struct pci_dev *pdev)
+{
+	struct pci_dev *port = pci_upstream_bridge(pdev);
+
+	return port && pci_is_pcie(port) &&
+	       pci_pcie_type(port) == PCI_EXP_TYPE_DOWNSTREAM;
+}
+
+/* The device @vendor:@device below the switch or not; a reference. */
+static struct pci_dev *p2p_find(unsigned int vendor, unsigned int device,
+				bool below_switch)
+{
+	struct pci_dev *pdev = NULL;
+
+	while ((pdev = pci_get_device(vendor, device, pdev)))
+		if (p2p_below_switch(pdev) == below_switch)
+			return pdev;
+	return NULL;
+}
+
+/*
+ * The reference for this topology: through one switch (whose ports have no
+ * ACS, checked) a bus address; else through the host bridge, which 6.12
+ * allows for AMD family 0x17 and later and refuses for q35's host bridge
+ * (8086:29c0, not in its list).  Not PCI: refused.
+ */
+static enum pci_p2pdma_map_type p2p_expected(struct kunit *test,
+					     struct pci_dev *provider,
+					     struct device *client)
+{
+	struct pci_dev *a = provider, *b;
+
+	if (!dev_is_pci(client))
+		return PCI_P2PDMA_MAP_NOT_SUPPORTED;
+	b = to_pci_dev(client);
+	if (p2p_below_switch(a) && p2p_below_switch(b) &&
+	    pci_upstream_bridge(pci_upstream_bridge(a)) ==
+	    pci_upstream_bridge(pci_upstream_bridge(b))) {
+		KUNIT_EXPECT_EQ(test, pci_upstream_bridge(a)->acs_cap, 0);
+		KUNIT_EXPECT_EQ(test, pci_upstream_bridge(b)->acs_cap, 0);
+		return PCI_P2PDMA_MAP_BUS_ADDR;
+	}
+#ifdef CONFIG_X86
+	if (boot_cpu_data.x86_vendor == X86_VENDOR_AMD &&
+	    boot_cpu_data.x86 >= 0x17)
+		return PCI_P2PDMA_MAP_THRU_HOST_BRIDGE;
+#endif
+	return PCI_P2PDMA_MAP_NOT_SUPPORTED;
+}
+
+static const char *p2p_map_name(enum pci_p2pdma_map_type map)
+{
+	switch (map) {
+	case PCI_P2PDMA_MAP_BUS_ADDR:
+		return "bus address";
+	case PCI_P2PDMA_MAP_THRU_HOST_BRIDGE:
+		return "host bridge";
+	case PCI_P2PDMA_MAP_NOT_SUPPORTED:
+		return "not supported";
+	default:
+		return "unknown";
+	}
+}
+
+static void p2p_bar_open(struct kunit *test, struct p2p_bar *b,
+			 bool below_switch)
+{
+	b->pdev = p2p_find(IVSHMEM_VENDOR, IVSHMEM_DEVICE, below_switch);
+	if (!b->pdev)
+		kunit_skip(test, "no ivshmem-plain %s the switch",
+			   below_switch ? "below" : "beside");
+	KUNIT_ASSERT_EQ(test, pci_enable_device_mem(b->pdev), 0);
+	b->enabled = true;
+	b->io = pci_iomap(b->pdev, IVSHMEM_BAR, 0);
+	KUNIT_ASSERT_NOT_NULL(test, b->io);
+	b->prov = pci_p2pdma_register_bar(b->pdev, IVSHMEM_BAR, 0, 0);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(b->prov), "register: %ld",
+			       PTR_ERR(b->prov));
+	KUNIT_EXPECT_NE(test, b->prov->id, 0);
+	KUNIT_EXPECT_EQ(test, b->prov->start,
+			pci_resource_start(b->pdev, IVSHMEM_BAR));
+	KUNIT_EXPECT_EQ(test, b->prov->size,
+			pci_resource_len(b->pdev, IVSHMEM_BAR));
+}
+
+static void p2p_bar_close(struct p2p_bar *b)
+{
+	if (!IS_ERR_OR_NULL(b->prov))
+		pci_p2pdma_unregister_bar(b->prov);
+	if (b->io)
+		pci_iounmap(b->pdev, b->io);
+	if (b->enabled)
+		pci_disable_device(b->pdev);
+	pci_dev_put(b->pdev);
+}
+
+static int p2p_init(struct kunit *test)
+{
+	struct p2p_fixture *p;
+	struct pci_dev *pdev;
+
+	p = kunit_kzalloc(test, sizeof(*p), GFP_KERNEL);
+	if (!p)
+		return -ENOMEM;
+	test->priv = p;
+	if (!IS_ENABLED(CONFIG_PCI_P2PDMA))
+		kunit_skip(test, "needs CONFIG_PCI_P2PDMA");
+	/* The nvme driver probes asynchronously. */
+	wait_for_device_probe();
+	pdev = p2p_find(EDU_VENDOR, EDU_DEVICE, true);
+	if (!pdev)
+		kunit_skip(test, "no edu device below a PCIe switch");
+	edu_open(test, &p->edu, pdev, DMA_BIT_MASK(64));
+	p->nvme = pci_get_class(PCI_CLASS_STORAGE_EXPRESS, NULL);
+	if (!p->nvme || !pci_has_p2pmem(p->nvme))
+		kunit_skip(test, "no nvme with a CMB (cmb_size_mb=)");
+	p2p_bar_open(test, &p->sw, true);
+	p2p_bar_open(test, &p->flat, false);
+	return 0;
+}
+
+static void p2p_exit(struct kunit *test)
+{
+	struct p2p_fixture *p = test->priv;
+
+	if (!p)
+		return;
+	p2p_bar_close(&p->flat);
+	p2p_bar_close(&p->sw);
+	pci_dev_put(p->nvme);
+	edu_exit(test);
+}
+
+static void p2p_view_io(struct kunit *test, struct p2p_view *v, u64 pos,
+			void *buf, size_t len, bool write)
+{
+	unsigned int i;
+
+	for (i = 0; i < v->n && len; i++) {
+		struct p2p_seg *s = &v->seg[i];
+		u64 off, c;
+
+		if (pos < s->pos || pos - s->pos >= s->len)
+			continue;
+		off = pos - s->pos;
+		c = min_t(u64, len, s->len - off);
+		if (s->io && write)
+			memcpy_toio(s->io + off, buf, c);
+		else if (s->io)
+			memcpy_fromio(buf, s->io + off, c);
+		else if (write)
+			memcpy(s->kaddr + off, buf, c);
+		else
+			memcpy(buf, s->kaddr + off, c);
+		pos += c;
+		buf += c;
+		len -= c;
+	}
+	KUNIT_ASSERT_EQ(test, len, 0);
+}
+
+static void p2p_view_read(struct kunit *test, void *ctx, u64 pos, void *buf,
+			  size_t len)
+{
+	p2p_view_io(test, ctx, pos, buf, len, false);
+}
+
+static const struct edu_cpu_ops p2p_view_ops = {
+	.read = p2p_view_read,
+};
+
+static struct p2p_view *p2p_view_new(struct kunit *test)
+{
+	struct p2p_view *v = kunit_kzalloc(test, sizeof(*v), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	v->rc = edu_rlist_new(test);
+	return v;
+}
+
+static struct p2p_seg *p2p_view_add(struct kunit *test, struct p2p_view *v,
+				    u64 len)
+{
+	struct p2p_seg *s;
+
+	KUNIT_ASSERT_LT(test, v->n, P2P_MAX_SEGS);
+	s = &v->seg[v->n++];
+	s->pos = v->len;
+	s->len = len;
+	v->len += len;
+	return s;
+}
+
+/* Memory: @len bytes at @off in @page (within the page). */
+static void p2p_add_mem(struct kunit *test, struct p2p_view *v,
+			struct page *page, unsigned int off, unsigned int len)
+{
+	struct p2p_seg *s = p2p_view_add(test, v, len);
+
+	s->kaddr = page_address(page) + off;
+	s->phys = page_to_phys(page) + off;
+	KUNIT_ASSERT_EQ(test, rlist_cpu_append_page(v->rc, page, off, len,
+						    GFP_KERNEL), 0);
+}
+
+/*
+ * A range of an ivshmem BAR (@off from the BAR's start), tagged with the id
+ * of @b's provider: no struct page.
+ */
+static void p2p_add_bar(struct kunit *test, struct p2p_view *v,
+			struct p2p_bar *b, u64 off, u64 len)
+{
+	struct p2p_seg *s = p2p_view_add(test, v, len);
+
+	s->io = b->io + off;
+	s->phys = pci_resource_start(b->pdev, IVSHMEM_BAR) + off;
+	s->prov = b->prov;
+	s->want = pci_bus_address(b->pdev, IVSHMEM_BAR) + off;
+	KUNIT_ASSERT_EQ(test, rlist_cpu_append_phys(v->rc, s->phys, len,
+						    b->prov->id, GFP_KERNEL),
+			0);
+}
+
+/* @len bytes at @off of @kaddr, P2PDMA memory of the nvme CMB. */
+static void p2p_add_cmb(struct kunit *test, struct p2p_view *v,
+			struct p2p_fixture *p, void *kaddr, unsigned int off,
+			unsigned int len)
+{
+	struct p2p_seg *s = p2p_view_add(test, v, len);
+	struct page *page = virt_to_page(kaddr);
+
+	KUNIT_ASSERT_TRUE(test, is_pci_p2pdma_page(page));
+	s->kaddr = kaddr + off;
+	s->phys = page_to_phys(page) + off;
+	s->prov = pci_p2pdma_page_provider(page);
+	s->want = pci_p2pmem_virt_to_bus(p->nvme, kaddr) + off;
+	edu_rlist_append(test, v->rc, page, off, len);
+}
+
+struct p2p_cmb {
+	struct pci_dev *nvme;
+	void *kaddr;
+	size_t size;
+};
+
+static void p2p_cmb_release(void *data)
+{
+	struct p2p_cmb *c = data;
+
+	pci_free_p2pmem(c->nvme, c->kaddr, c->size);
+}
+
+static void *p2p_cmb_alloc(struct kunit *test, struct p2p_fixture *p,
+			   size_t size)
+{
+	struct p2p_cmb *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	c->nvme = p->nvme;
+	c->size = size;
+	c->kaddr = pci_alloc_p2pmem(p->nvme, size);
+	KUNIT_ASSERT_NOT_NULL(test, c->kaddr);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, p2p_cmb_release,
+							c), 0);
+	return c->kaddr;
+}
+
+static void p2p_page_free(void *page)
+{
+	__free_page(page);
+}
+
+static struct page *p2p_page(struct kunit *test)
+{
+	struct page *page = alloc_page(GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, p2p_page_free,
+							page), 0);
+	return page;
+}
+
+/* A device that is not PCI, with a DMA mask: no P2P for it. */
+static struct device *p2p_other_dev(struct kunit *test)
+{
+	struct device *dev = kunit_device_register(test, "rlist-p2p");
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dev));
+	dev->dma_mask = &dev->coherent_dma_mask;
+	KUNIT_ASSERT_EQ(test, dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64)),
+			0);
+	return dev;
+}
+
+/* How the switch edu reaches the memory of @s. */
+static enum pci_p2pdma_map_type p2p_seg_map(struct kunit *test,
+					    struct p2p_seg *s)
+{
+	struct p2p_fixture *p = test->priv;
+
+	if (!s->prov)
+		return PCI_P2PDMA_MAP_UNKNOWN;
+	return p2p_expected(test, s->prov->owner, p->edu.dev);
+}
+
+/*
+ * Check the DMA address of every segment of @v in the mapping @rd and put
+ * the segments edu can move bytes through in @pieces.
+ */
+static unsigned int p2p_check_addrs(struct kunit *test, struct p2p_view *v,
+				    const struct rlist_dma *rd,
+				    struct edu_piece *pieces)
+{
+	struct p2p_fixture *p = test->priv;
+	struct iommu_domain *domain = edu_dma_domain(&p->edu);
+	struct edu_piece *all;
+	unsigned int i, n, k = 0;
+
+	all = kunit_kcalloc(test, EDU_MAX_PIECES, sizeof(*all), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, all);
+	n = edu_rlist_pieces(test, rd, all);
+	edu_log_pieces(test, "p2p", all, n);
+	edu_expect_cover(test, all, n, v->len);
+	for (i = 0; i < v->n; i++) {
+		struct p2p_seg *s = &v->seg[i];
+		enum pci_p2pdma_map_type map = p2p_seg_map(test, s);
+		dma_addr_t a = edu_piece_addr(test, all, n, s->pos);
+		dma_addr_t z = edu_piece_addr(test, all, n,
+					      s->pos + s->len - 1);
+
+		/* Each segment is one DMA range. */
+		KUNIT_EXPECT_EQ_MSG(test, z - a, s->len - 1, "segment %u", i);
+		if (map == PCI_P2PDMA_MAP_BUS_ADDR) {
+			KUNIT_EXPECT_EQ_MSG(test, a, s->want,
+					    "segment %u: not its bus address", i);
+			/* No IOVA: the bus address is not translated. */
+			if (domain)
+				KUNIT_EXPECT_EQ(test,
+						iommu_iova_to_phys(domain, a),
+						0);
+			else
+				pieces[k++] = (struct edu_piece){ a, s->len,
+								  s->pos };
+			continue;
+		}
+		if (domain)
+			KUNIT_EXPECT_EQ_MSG(test, iommu_iova_to_phys(domain, a),
+					    s->phys, "segment %u", i);
+		else if (s->prov || !is_swiotlb_force_bounce(p->edu.dev))
+			/* dma-direct: physical addresses, P2P never bounced */
+			KUNIT_EXPECT_EQ_MSG(test, a, s->phys, "segment %u", i);
+		pieces[k++] = (struct edu_piece){ a, s->len, s->pos };
+	}
+	return k;
+}
+
+/*
+ * Map @v for the switch edu both ways, check its addresses and move the
+ * bytes of every segment edu can reach, comparing them with what the CPU
+ * sees (through the BAR mappings for the ivshmem ranges).
+ */
+static void p2p_roundtrip(struct kunit *test, struct p2p_view *v)
+{
+	struct p2p_fixture *p = test->priv;
+	struct edu_fixture *edu = &p->edu;
+	struct edu_piece *pieces;
+	struct rlist_dma rd;
+	unsigned int n, i;
+	u8 *want, *got;
+
+	rlist_cpu_append_end(v->rc);
+	KUNIT_EXPECT_TRUE(test, rlist_cpu_flags(v->rc) & RLIST_CPU_MAY_P2P);
+	pieces = kunit_kcalloc(test, EDU_MAX_PIECES, sizeof(*pieces),
+			       GFP_KERNEL);
+	want = kunit_kmalloc(test, v->len, GFP_KERNEL);
+	got = kunit_kmalloc(test, v->len, GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, pieces && want && got);
+
+	edu_pattern(want, v->len, 0, edu_next_seed(edu));
+	p2p_view_io(test, v, 0, want, v->len, true);
+	KUNIT_ASSERT_EQ(test, dma_map_rlist(edu->dev, v->rc, &rd, NULL,
+					    DMA_TO_DEVICE, 0, GFP_KERNEL), 0);
+	n = p2p_check_addrs(test, v, &rd, pieces);
+	edu_check_to_device(test, pieces, n, &p2p_view_ops, v);
+	dma_unmap_rlist(edu->dev, v->rc, &rd, DMA_TO_DEVICE, 0);
+
+	/* Bytes edu cannot reach keep their old value. */
+	memcpy(got, want, v->len);
+	KUNIT_ASSERT_EQ(test, dma_map_rlist(edu->dev, v->rc, &rd, NULL,
+					    DMA_FROM_DEVICE, 0, GFP_KERNEL), 0);
+	n = p2p_check_addrs(test, v, &rd, pieces);
+	edu_fill_from_device(test, pieces, n, want);
+	dma_sync_rlist_for_cpu(edu->dev, v->rc, &rd, DMA_FROM_DEVICE);
+	dma_unmap_rlist(edu->dev, v->rc, &rd, DMA_FROM_DEVICE, 0);
+	p2p_view_io(test, v, 0, got, v->len, false);
+	for (i = 0; i < v->n; i++)
+		KUNIT_EXPECT_MEMEQ_MSG(test, got + v->seg[i].pos,
+				       want + v->seg[i].pos, v->seg[i].len,
+				       "from device: segment %u", i);
+	kunit_info(test, "%u segments, %u moved by edu\n", v->n, n);
+}
+
+/* The map type of every (provider, client) pair against the reference. */
+static void p2p_map_types(struct kunit *test)
+{
+	struct p2p_fixture *p = test->priv;
+	struct pci_dev *flat_edu = p2p_find(EDU_VENDOR, EDU_DEVICE, false);
+	void *cmb = p2p_cmb_alloc(test, p, PAGE_SIZE);
+	struct p2pdma_provider *provs[] = {
+		pci_p2pdma_page_provider(virt_to_page(cmb)),
+		p->sw.prov, p->flat.prov,
+	};
+	struct device *clients[] = {
+		p->edu.dev, &flat_edu->dev, p2p_other_dev(test),
+	};
+	unsigned int i, j;
+
+	KUNIT_ASSERT_NOT_NULL(test, flat_edu);
+	KUNIT_EXPECT_PTR_EQ(test, provs[0]->owner, p->nvme);
+	KUNIT_EXPECT_EQ(test, provs[0]->bus_offset,
+			pci_p2pmem_virt_to_bus(p->nvme, cmb) -
+			page_to_phys(virt_to_page(cmb)));
+	for (i = 0; i < ARRAY_SIZE(provs); i++) {
+		for (j = 0; j < ARRAY_SIZE(clients); j++) {
+			enum pci_p2pdma_map_type want, got;
+			int dist = -1;
+
+			want = p2p_expected(test, provs[i]->owner, clients[j]);
+			got = p2pdma_provider_map_type(provs[i], clients[j]);
+			if (dev_is_pci(clients[j]))
+				dist = pci_p2pdma_distance(provs[i]->owner,
+							   clients[j], false);
+			kunit_info(test, "%s -> %s: %s (distance %d)\n",
+				   pci_name(provs[i]->owner),
+				   dev_name(clients[j]), p2p_map_name(got),
+				   dist);
+			KUNIT_EXPECT_EQ_MSG(test, got, want, "%s -> %s",
+					    pci_name(provs[i]->owner),
+					    dev_name(clients[j]));
+			/* 6.12's own answer for the same pair agrees. */
+			KUNIT_EXPECT_EQ(test, dist >= 0,
+					want != PCI_P2PDMA_MAP_NOT_SUPPORTED);
+			/* Cached: the same answer again. */
+			got = p2pdma_provider_map_type(provs[i], clients[j]);
+			KUNIT_EXPECT_EQ(test, got, want);
+		}
+	}
+	pci_dev_put(flat_edu);
+}
+
+/*
+ * Memory, page-less ranges of the switch ivshmem and P2PDMA pages of the
+ * CMB in one list, mapped for the switch edu: the P2P ranges at their bus
+ * addresses (no IOVA), the memory as usual, and the bytes move.
+ */
+static void p2p_switch(struct kunit *test)
+{
+	struct p2p_fixture *p = test->priv;
+	struct p2p_view *v = p2p_view_new(test);
+	void *cmb = p2p_cmb_alloc(test, p, 2 * PAGE_SIZE);
+	struct page *a = p2p_page(test), *b = p2p_page(test);
+
+	p2p_add_mem(test, v, a, 100, 1000);
+	p2p_add_bar(test, v, &p->sw, 64, 5000);
+	p2p_add_cmb(test, v, p, cmb, 200, PAGE_SIZE + 300);
+	p2p_add_mem(test, v, b, 0, PAGE_SIZE);
+	p2p_add_bar(test, v, &p->sw, 3 * PAGE_SIZE, 777);
+	p2p_roundtrip(test, v);
+}
+
+/*
+ * Through the host bridge: the flat ivshmem for the switch edu, and the
+ * CMB for the flat edu.  Mapped like MMIO (dma-direct: the physical
+ * address; an IOMMU translates its IOVA to it) where the host bridge
+ * allows it; -EREMOTEIO where it does not, with nothing left mapped.
+ */
+static void p2p_host_bridge(struct kunit *test)
+{
+	struct p2p_fixture *p = test->priv;
+	struct p2p_view *v = p2p_view_new(test);
+	struct page *a = p2p_page(test);
+	struct rlist_dma rd;
+	int ret;
+
+	p2p_add_mem(test, v, a, 0, 2000);
+	p2p_add_bar(test, v, &p->flat, 4000, 3000);
+	p2p_add_mem(test, v, a, 2100, 1000);
+	if (p2p_seg_map(test, &v->seg[1]) != PCI_P2PDMA_MAP_NOT_SUPPORTED) {
+		p2p_roundtrip(test, v);
+		return;
+	}
+	rlist_cpu_append_end(v->rc);
+	ret = dma_map_rlist(p->edu.dev, v->rc, &rd, NULL, DMA_TO_DEVICE, 0,
+			    GFP_KERNEL);
+	KUNIT_EXPECT_EQ(test, ret, -EREMOTEIO);
+	KUNIT_EXPECT_EQ(test, rlist_dma_length(&rd), 0);
+	kunit_info(test, "host bridge refused: %d\n", ret);
+}
+
+struct p2p_unregister {
+	struct p2pdma_provider *prov;
+	struct completion done;
+};
+
+static int p2p_unregister_fn(void *data)
+{
+	struct p2p_unregister *u = data;
+
+	pci_p2pdma_unregister_bar(u->prov);
+	complete(&u->done);
+	return 0;
+}
+
+/* Unregister @prov in a thread; false if it had not finished in @ms. */
+static bool p2p_unregister(struct kunit *test, struct p2p_unregister *u,
+			   struct p2pdma_provider *prov, unsigned int ms)
+{
+	struct task_struct *t;
+
+	u->prov = prov;
+	init_completion(&u->done);
+	t = kthread_run(p2p_unregister_fn, u, "p2p-unregister");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	return wait_for_completion_timeout(&u->done, msecs_to_jiffies(ms));
+}
+
+/*
+ * Revocation: unregistering a provider that is mapped waits until the
+ * mapping is gone; meanwhile and afterwards its ranges cannot be mapped.
+ */
+static void p2p_revoke(struct kunit *test)
+{
+	struct p2p_fixture *p = test->priv;
+	struct p2p_view *v = p2p_view_new(test);
+	struct p2p_bar tmp = p->sw;
+	struct p2p_unregister u;
+	struct rlist_dma rd, rd2;
+	u32 id;
+
+	tmp.prov = pci_p2pdma_register_bar(tmp.pdev, IVSHMEM_BAR, PAGE_SIZE,
+					   2 * PAGE_SIZE);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(tmp.prov));
+	id = tmp.prov->id;
+	KUNIT_EXPECT_NE(test, id, p->sw.prov->id);
+	KUNIT_EXPECT_EQ(test, tmp.prov->start, p->sw.prov->start + PAGE_SIZE);
+	p2p_add_bar(test, v, &tmp, PAGE_SIZE, 100);
+	rlist_cpu_append_end(v->rc);
+	KUNIT_ASSERT_EQ(test, dma_map_rlist(p->edu.dev, v->rc, &rd, NULL,
+					    DMA_TO_DEVICE, 0, GFP_KERNEL), 0);
+
+	KUNIT_EXPECT_FALSE_MSG(test, p2p_unregister(test, &u, tmp.prov, 300),
+			       "unregistered while a mapping holds it");
+	KUNIT_EXPECT_NULL(test, p2pdma_provider_get(id));
+	KUNIT_EXPECT_EQ(test, dma_map_rlist(p->edu.dev, v->rc, &rd2, NULL,
+					    DMA_TO_DEVICE, 0, GFP_KERNEL),
+			-ENODEV);
+	KUNIT_EXPECT_EQ(test, rlist_dma_length(&rd2), 0);
+
+	dma_unmap_rlist(p->edu.dev, v->rc, &rd, DMA_TO_DEVICE, 0);
+	KUNIT_EXPECT_TRUE_MSG(test,
+			      wait_for_completion_timeout(&u.done, 5 * HZ),
+			      "unregister still waits after the unmap");
+	KUNIT_EXPECT_NULL(test, p2pdma_provider_get(id));
+	KUNIT_EXPECT_EQ(test, dma_map_rlist(p->edu.dev, v->rc, &rd2, NULL,
+					    DMA_TO_DEVICE, 0, GFP_KERNEL),
+			-ENODEV);
+}
+
+static long p2p_alloc_budget;
+
+static void *p2p_alloc_fail(size_t size, gfp_t gfp)
+{
+	if (p2p_alloc_budget-- <= 0)
+		return NULL;
+	return kmalloc(size, gfp);
+}
+
+/*
+ * Bad input and failures in the middle of a list: a range outside its
+ * provider (-EINVAL), a non-PCI device (-EREMOTEIO), the DMA list's
+ * allocations failed one by one (-ENOMEM).  Each leaves the DMA list empty
+ * and drops every provider reference taken: the provider then unregisters
+ * at once.
+ */
+static void p2p_errors(struct kunit *test)
+{
+	struct p2p_fixture *p = test->priv;
+	struct p2p_view *v = p2p_view_new(test), *bad = p2p_view_new(test);
+	struct device *other = p2p_other_dev(test);
+	struct page *a = p2p_page(test);
+	struct p2p_bar tmp = p->sw;
+	struct p2p_unregister u;
+	struct rlist_dma rd;
+	unsigned int i;
+	long budget;
+	int ret;
+
+	tmp.prov = pci_p2pdma_register_bar(tmp.pdev, IVSHMEM_BAR, 0,
+					   16 * PAGE_SIZE);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(tmp.prov));
+
+	/* Outside the provider, after a good range of it. */
+	p2p_add_bar(test, bad, &tmp, 0, 100);
+	p2p_add_mem(test, bad, a, 0, 100);
+	KUNIT_ASSERT_EQ(test, rlist_cpu_append_phys(bad->rc,
+						    tmp.prov->start +
+						    16 * PAGE_SIZE - 50, 100,
+						    tmp.prov->id, GFP_KERNEL),
+			0);
+	rlist_cpu_append_end(bad->rc);
+	KUNIT_EXPECT_EQ(test, dma_map_rlist(p->edu.dev, bad->rc, &rd, NULL,
+					    DMA_TO_DEVICE, 0, GFP_KERNEL),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, rlist_dma_length(&rd), 0);
+
+	/* Alternating memory and P2P ranges: DMA ranges that do not merge. */
+	for (i = 0; i < 40; i++) {
+		if (i % 2)
+			p2p_add_bar(test, v, &tmp, i * 256, 100);
+		else
+			p2p_add_mem(test, v, a, i * 64, 32);
+	}
+	rlist_cpu_append_end(v->rc);
+	KUNIT_EXPECT_EQ(test, dma_map_rlist(other, v->rc, &rd, NULL,
+					    DMA_TO_DEVICE, 0, GFP_KERNEL),
+			-EREMOTEIO);
+
+	for (budget = 0; budget < 16; budget++) {
+		p2p_alloc_budget = budget;
+		kunit_activate_static_stub(test, rlist_mem_alloc,
+					   p2p_alloc_fail);
+		ret = dma_map_rlist(p->edu.dev, v->rc, &rd, NULL,
+				    DMA_TO_DEVICE, 0, GFP_KERNEL);
+		kunit_deactivate_static_stub(test, rlist_mem_alloc);
+		if (!ret)
+			break;
+		KUNIT_EXPECT_EQ(test, ret, -ENOMEM);
+		KUNIT_EXPECT_EQ(test, rlist_dma_length(&rd), 0);
+	}
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_EXPECT_GT(test, budget, 0);
+	KUNIT_EXPECT_EQ(test, rlist_dma_length(&rd), v->len);
+	dma_unmap_rlist(p->edu.dev, v->rc, &rd, DMA_TO_DEVICE, 0);
+
+	/* No reference left behind by any of the above. */
+	KUNIT_EXPECT_TRUE_MSG(test, p2p_unregister(test, &u, tmp.prov, 2000),
+			      "a provider reference leaked");
+}
+
+static struct kunit_case p2p_test_cases[] = {
+	KUNIT_CASE(p2p_map_types),
+	KUNIT_CASE_SLOW(p2p_switch),
+	KUNIT_CASE_SLOW(p2p_host_bridge),
+	KUNIT_CASE(p2p_revoke),
+	KUNIT_CASE(p2p_errors),
+	{}
+};
+
+static struct kunit_suite p2p_test_suite = {
+	.name = "dma_rlist_p2p",
+	.init = p2p_init,
+	.exit = p2p_exit,
+	.test_cases = p2p_test_cases,
+};
+
+kunit_test_suites(&edu_test_suite, &p2p_test_suite);
 
 MODULE_DESCRIPTION("KUnit tests proving DMA addresses with QEMU's edu device");
 MODULE_LICENSE("GPL");
