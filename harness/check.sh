@@ -15,7 +15,7 @@ set -euo pipefail
 # which are sparse-clean in the base tree (findings in other kernel headers
 # are upstream's).
 SPARSE_DIRS=${SPARSE_DIRS:-lib/rlist kernel/dma}
-SPARSE_X86_OBJS=${SPARSE_X86_OBJS:-kernel/dma/rlist_edu_kunit.o kernel/dma/rlist.o drivers/iommu/dma-iommu.o drivers/iommu/iommu.o}
+SPARSE_X86_OBJS=${SPARSE_X86_OBJS:-kernel/dma/rlist_edu_kunit.o kernel/dma/rlist.o drivers/iommu/dma-iommu.o drivers/iommu/iommu.o drivers/pci/p2pdma.o}
 SPARSE_FILES_RE=${SPARSE_FILES_RE:-(lib/rlist/|kernel/dma/(rlist|dma_rlist|rlist_edu)[^/]*\.c|include/linux/(dma-)?rlist[^/]*\.h|drivers/iommu/(dma-)?iommu\.c|include/linux/iommu(-dma)?\.h)}
 
 fail=0

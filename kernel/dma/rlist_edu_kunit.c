@@ -1926,7 +1926,8 @@ static void p2p_bar_open(struct kunit *test, struct p2p_bar *b,
 	KUNIT_ASSERT_EQ(test, pci_enable_device_mem(b->pdev), 0);
 	b->enabled = true;
 	b->io = pci_iomap(b->pdev, IVSHMEM_BAR, 0);
-	KUNIT_ASSERT_NOT_NULL(test, b->io);
+	KUNIT_ASSERT_TRUE_MSG(test, b->io, "pci_iomap() of BAR %d failed",
+			      IVSHMEM_BAR);
 	b->prov = pci_p2pdma_register_bar(b->pdev, IVSHMEM_BAR, 0, 0);
 	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(b->prov), "register: %ld",
 			       PTR_ERR(b->prov));
