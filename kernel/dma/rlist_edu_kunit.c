@@ -2092,6 +2092,26 @@ static void p2p_add_cmb(struct kunit *test, struct p2p_view *v,
 	edu_rlist_append(test, v->rc, page, off, len);
 }
 
+/*
+ * The same CMB memory as a page-less range: tagged with the id of the
+ * provider of its pgmap.
+ */
+static void p2p_add_cmb_phys(struct kunit *test, struct p2p_view *v,
+			     struct p2p_fixture *p, void *kaddr,
+			     unsigned int off, unsigned int len)
+{
+	struct p2p_seg *s = p2p_view_add(test, v, len);
+	struct page *page = virt_to_page(kaddr);
+
+	s->kaddr = kaddr + off;
+	s->phys = page_to_phys(page) + off;
+	s->prov = pci_p2pdma_page_provider(page);
+	s->want = pci_p2pmem_virt_to_bus(p->nvme, kaddr) + off;
+	KUNIT_ASSERT_EQ(test, rlist_cpu_append_phys(v->rc, s->phys, len,
+						    s->prov->id, GFP_KERNEL),
+			0);
+}
+
 struct p2p_cmb {
 	struct pci_dev *nvme;
 	void *kaddr;
@@ -2304,15 +2324,16 @@ static void p2p_map_types(struct kunit *test)
 }
 
 /*
- * Memory, page-less ranges of the switch ivshmem and P2PDMA pages of the
- * CMB in one list, mapped for the switch edu: the P2P ranges at their bus
- * addresses (no IOVA), the memory as usual, and the bytes move.
+ * Memory, page-less ranges of the switch ivshmem, P2PDMA pages of the CMB
+ * and a CMB range by its pgmap provider's id in one list, mapped for the
+ * switch edu: the P2P ranges at their bus addresses (no IOVA), the memory
+ * as usual, and the bytes move.
  */
 static void p2p_switch(struct kunit *test)
 {
 	struct p2p_fixture *p = test->priv;
 	struct p2p_view *v = p2p_view_new(test);
-	void *cmb = p2p_cmb_alloc(test, p, 2 * PAGE_SIZE);
+	void *cmb = p2p_cmb_alloc(test, p, 3 * PAGE_SIZE);
 	struct page *a = p2p_page(test), *b = p2p_page(test);
 
 	p2p_add_mem(test, v, a, 100, 1000);
@@ -2320,6 +2341,7 @@ static void p2p_switch(struct kunit *test)
 	p2p_add_cmb(test, v, p, cmb, 200, PAGE_SIZE + 300);
 	p2p_add_mem(test, v, b, 0, PAGE_SIZE);
 	p2p_add_bar(test, v, &p->sw, 3 * PAGE_SIZE, 777);
+	p2p_add_cmb_phys(test, v, p, cmb + 2 * PAGE_SIZE, 16, 2000);
 	p2p_roundtrip(test, v);
 }
 
@@ -2421,6 +2443,88 @@ static void p2p_revoke(struct kunit *test)
 			-ENODEV);
 }
 
+struct p2p_racer {
+	struct kunit *test;
+	struct device *dev;
+	struct rlist_cpu *rc;
+	atomic_t *stop;
+	struct completion done;
+	unsigned long maps, gone, other;
+};
+
+static int p2p_racer_fn(void *data)
+{
+	struct p2p_racer *r = data;
+	struct rlist_dma rd;
+	int ret;
+
+	while (!atomic_read(r->stop)) {
+		ret = dma_map_rlist(r->dev, r->rc, &rd, NULL, DMA_TO_DEVICE,
+				    0, GFP_KERNEL);
+		if (!ret) {
+			r->maps++;
+			cond_resched();
+			dma_unmap_rlist(r->dev, r->rc, &rd, DMA_TO_DEVICE, 0);
+		} else if (ret == -ENODEV) {
+			r->gone++;
+		} else {
+			r->other++;
+		}
+		cond_resched();
+	}
+	complete(&r->done);
+	return 0;
+}
+
+/*
+ * Unregister while two threads map and unmap ranges of the provider in a
+ * loop: unregister finishes, every mapping either worked or failed with
+ * -ENODEV, and afterwards none works.
+ */
+static void p2p_revoke_race(struct kunit *test)
+{
+	struct p2p_fixture *p = test->priv;
+	struct p2p_view *v = p2p_view_new(test);
+	struct page *a = p2p_page(test);
+	struct p2p_racer r[2] = {};
+	struct p2p_bar tmp = p->sw;
+	struct p2p_unregister u;
+	atomic_t stop = ATOMIC_INIT(0);
+	struct task_struct *t;
+	unsigned int i;
+	bool done;
+
+	tmp.prov = pci_p2pdma_register_bar(tmp.pdev, IVSHMEM_BAR, 0,
+					   4 * PAGE_SIZE);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(tmp.prov));
+	p2p_add_mem(test, v, a, 0, 512);
+	p2p_add_bar(test, v, &tmp, 100, 3 * PAGE_SIZE);
+	p2p_add_mem(test, v, a, 1024, 512);
+	rlist_cpu_append_end(v->rc);
+	for (i = 0; i < ARRAY_SIZE(r); i++) {
+		r[i] = (struct p2p_racer){ .test = test, .dev = p->edu.dev,
+					   .rc = v->rc, .stop = &stop };
+		init_completion(&r[i].done);
+		t = kthread_run(p2p_racer_fn, &r[i], "p2p-racer/%u", i);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	}
+	msleep(50);
+	done = p2p_unregister(test, &u, tmp.prov, 10000);
+	msleep(50);
+	atomic_set(&stop, 1);
+	for (i = 0; i < ARRAY_SIZE(r); i++) {
+		wait_for_completion(&r[i].done);
+		kunit_info(test, "racer %u: %lu maps, %lu -ENODEV, %lu other\n",
+			   i, r[i].maps, r[i].gone, r[i].other);
+		KUNIT_EXPECT_GT(test, r[i].maps, 0);
+		KUNIT_EXPECT_GT(test, r[i].gone, 0);
+		KUNIT_EXPECT_EQ(test, r[i].other, 0);
+	}
+	KUNIT_EXPECT_TRUE_MSG(test, done ||
+			      wait_for_completion_timeout(&u.done, 5 * HZ),
+			      "unregister did not finish");
+}
+
 static long p2p_alloc_budget;
 
 static void *p2p_alloc_fail(size_t size, gfp_t gfp)
@@ -2507,6 +2611,7 @@ static struct kunit_case p2p_test_cases[] = {
 	KUNIT_CASE_SLOW(p2p_switch),
 	KUNIT_CASE_SLOW(p2p_host_bridge),
 	KUNIT_CASE(p2p_revoke),
+	KUNIT_CASE_SLOW(p2p_revoke_race),
 	KUNIT_CASE(p2p_errors),
 	{}
 };
