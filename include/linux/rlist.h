@@ -356,6 +356,12 @@ int rlist_cpu_append_pages(struct rlist_cpu *rc, struct page **pages,
 			   unsigned long npages, gfp_t gfp);
 int rlist_cpu_append_phys(struct rlist_cpu *rc, phys_addr_t phys, u64 len,
 			  u32 provider, gfp_t gfp);
+#ifdef CONFIG_MMU
+/* Pin user memory into a list, release it: lib/rlist/rlist_gup.c */
+int rlist_cpu_pin_user(struct rlist_cpu *rc, unsigned long start, size_t len,
+		       unsigned int gup_flags, gfp_t gfp);
+void rlist_cpu_unpin(struct rlist_cpu *rc, bool dirty);
+#endif
 int rlist_cpu_preload(struct rlist_cpu *rc, unsigned long nr_ranges,
 		      gfp_t gfp);
 void rlist_cpu_append_end(struct rlist_cpu *rc);
