@@ -22,10 +22,10 @@ export KCC BUILD CCACHE_DIR JOBS FORCE
 
 H := harness
 
-.PHONY: help deps tree refresh kunit kunit-qemu kunit-arm64 ops-build run check series test clean distclean
+.PHONY: help deps tree refresh kunit kunit-qemu p2p-user kunit-arm64 ops-build run check series test clean distclean
 
 help:
-	@echo "targets: deps tree refresh kunit kunit-qemu kunit-arm64 ops-build run check series test clean distclean"
+	@echo "targets: deps tree refresh kunit kunit-qemu p2p-user kunit-arm64 ops-build run check series test clean distclean"
 	@echo "main job: make run    tests: make test    (see README.md)"
 
 deps:
@@ -43,6 +43,11 @@ kunit: tree
 # x86_64 KUnit kernel under QEMU (TCG) with the edu DMA device.
 kunit-qemu: tree
 	@$(H)/kunit-qemu.sh
+
+# A user program pins an NVMe CMB's P2PDMA memory, in the kernel of
+# kunit-qemu (which must have been built: no kernel build here).
+p2p-user: tree
+	@$(H)/p2p-user.sh
 
 # arm64 KUnit kernel under QEMU (TCG): DMA to non-coherent devices.
 kunit-arm64: tree
@@ -66,7 +71,7 @@ test: deps tree
 	@$(H)/test.sh
 
 clean:
-	rm -rf build/uml build/x86 build/arm64 build/allmod build/series build/series-check build/series-uml build/logs
+	rm -rf build/uml build/x86 build/p2p-user build/arm64 build/allmod build/series build/series-check build/series-uml build/logs
 	-git -C build/linux worktree prune 2>/dev/null
 
 distclean:

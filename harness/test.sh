@@ -12,6 +12,7 @@ set -euo pipefail
 TIERS=(
 	"kunit-uml $RLIST_REPO/harness/kunit.sh"
 	"kunit-qemu $RLIST_REPO/harness/kunit-qemu.sh"
+	"p2p-user $RLIST_REPO/harness/p2p-user.sh"
 	"kunit-arm64 $RLIST_REPO/harness/kunit-arm64.sh"
 	"check $RLIST_REPO/harness/check.sh"
 	"ops-build $RLIST_REPO/harness/ops-build.sh"
