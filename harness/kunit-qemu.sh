@@ -45,8 +45,8 @@ SETUPS=(
 	"swiotlb|-machine q35 $ZEN $EDU $P2P|swiotlb=force"
 )
 EDU_SUITE=dma_rlist_edu
-# Must run and pass in every setup.
-P2P_SUITE=dma_rlist_p2p
+# Must run and pass in every setup (they skip without the P2P topology).
+P2P_SUITES="dma_rlist_p2p rlist_gup_p2p"
 X86_DIR=$BUILD/x86
 
 # The kunit.py --json file: does the edu suite exist, and did all its tests
@@ -108,7 +108,7 @@ build() {
 run_setup() {
 	local name=$1 qargs=$2 kargs=$3
 	local log=$LOGS/kunit-qemu-$name.log json=$LOGS/kunit-qemu-$name.json
-	local rc line passed failed other n why=
+	local rc line passed failed why=
 	local extra=()
 
 	[ -n "$kargs" ] && extra=(--kernel_args="$kargs")
@@ -144,7 +144,9 @@ run_setup() {
 	elif ! why=$(edu_suite_ran "$json" \
 		     "$([[ "$qargs" == *intel-iommu* ]] && echo iommu || echo noiommu)" 2>&1); then
 		:
-	elif ! why=$(EDU_SUITE=$P2P_SUITE edu_suite_ran "$json" all 2>&1); then
+	elif ! why=$(for s in $P2P_SUITES; do
+			EDU_SUITE=$s edu_suite_ran "$json" all || exit 1
+		     done 2>&1); then
 		:
 	else
 		why=
