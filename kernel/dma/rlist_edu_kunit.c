@@ -2525,15 +2525,6 @@ static void p2p_revoke_race(struct kunit *test)
 			      "unregister did not finish");
 }
 
-static long p2p_alloc_budget;
-
-static void *p2p_alloc_fail(size_t size, gfp_t gfp)
-{
-	if (p2p_alloc_budget-- <= 0)
-		return NULL;
-	return kmalloc(size, gfp);
-}
-
 /*
  * Bad input and failures in the middle of a list: a range outside its
  * provider (-EINVAL), a non-PCI device (-EREMOTEIO), the DMA list's
@@ -2585,9 +2576,9 @@ static void p2p_errors(struct kunit *test)
 			-EREMOTEIO);
 
 	for (budget = 0; budget < 16; budget++) {
-		p2p_alloc_budget = budget;
+		edu_alloc_budget = budget;
 		kunit_activate_static_stub(test, rlist_mem_alloc,
-					   p2p_alloc_fail);
+					   edu_alloc_fail);
 		ret = dma_map_rlist(p->edu.dev, v->rc, &rd, NULL,
 				    DMA_TO_DEVICE, 0, GFP_KERNEL);
 		kunit_deactivate_static_stub(test, rlist_mem_alloc);

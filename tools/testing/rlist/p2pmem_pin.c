@@ -66,42 +66,45 @@
 static int tests, failures;
 static long page_size;
 
-static void diag(const char *fmt, ...)
+/*
+ * Print @prefix and the formatted line in one write, so that lines do not
+ * mix with the kernel's.
+ */
+static void vline(const char *prefix, const char *fmt, va_list ap)
 {
 	char buf[512];
-	va_list ap;
 	int n;
 
-	n = snprintf(buf, sizeof(buf), "# ");
-	va_start(ap, fmt);
+	n = snprintf(buf, sizeof(buf), "%s", prefix);
 	n += vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
-	va_end(ap);
 	if (n > (int)sizeof(buf) - 2)
 		n = sizeof(buf) - 2;
 	buf[n++] = '\n';
-	/* One write per line, so that lines do not mix with the kernel's. */
 	if (write(STDOUT_FILENO, buf, n) < 0)
 		return;
 }
 
+static void diag(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vline("# ", fmt, ap);
+	va_end(ap);
+}
+
 static bool result(bool ok, const char *fmt, ...)
 {
-	char buf[512];
+	char prefix[32];
 	va_list ap;
-	int n;
 
 	tests++;
 	if (!ok)
 		failures++;
-	n = snprintf(buf, sizeof(buf), "%sok %d ", ok ? "" : "not ", tests);
+	snprintf(prefix, sizeof(prefix), "%sok %d ", ok ? "" : "not ", tests);
 	va_start(ap, fmt);
-	n += vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
+	vline(prefix, fmt, ap);
 	va_end(ap);
-	if (n > (int)sizeof(buf) - 2)
-		n = sizeof(buf) - 2;
-	buf[n++] = '\n';
-	if (write(STDOUT_FILENO, buf, n) < 0)
-		return ok;
 	return ok;
 }
 
