@@ -14,7 +14,8 @@ set -euo pipefail
 
 ALLMOD_DIR=$BUILD/allmod
 # The rlist code and the files it changes.
-RLIST_OBJS="lib/rlist/ kernel/dma/rlist.o drivers/iommu/dma-iommu.o drivers/iommu/iommu.o"
+RLIST_OBJS="lib/rlist/ kernel/dma/rlist.o drivers/iommu/dma-iommu.o drivers/iommu/iommu.o
+	drivers/pci/p2pdma.o mm/gup.o fs/kernfs/file.o fs/sysfs/file.o"
 # struct dma_map_ops instances buildable on x86_64.
 OPS_OBJS="arch/x86/kernel/amd_gart_64.o drivers/xen/swiotlb-xen.o
 	drivers/xen/grant-dma-ops.o drivers/vdpa/vdpa_user/vduse_dev.o
