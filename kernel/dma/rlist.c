@@ -117,9 +117,10 @@ static dma_addr_t dr_map_piece(struct device *dev, enum dr_path path,
 			       size_t len, enum dma_data_direction dir,
 			       unsigned long attrs)
 {
-	struct page *page = pfn_to_page(PHYS_PFN(phys));
+	struct page *page;
 	unsigned long off = offset_in_page(phys);
 
+	/* P2P ranges may have no struct page. */
 	if (how->map == PCI_P2PDMA_MAP_BUS_ADDR)
 		return phys + how->prov->bus_offset;
 	if (how->map == PCI_P2PDMA_MAP_THRU_HOST_BRIDGE)
@@ -127,6 +128,7 @@ static dma_addr_t dr_map_piece(struct device *dev, enum dr_path path,
 			iommu_dma_map_resource(dev, phys, len, dir, attrs) :
 			dma_direct_map_resource(dev, phys, len, dir, attrs);
 
+	page = pfn_to_page(PHYS_PFN(phys));
 	switch (path) {
 	case DR_DIRECT:
 		return dma_direct_map_page(dev, page, off, len, dir, attrs);
@@ -419,19 +421,20 @@ static void dr_report_map(struct device *dev, const struct rlist_cpu *rc,
 
 	for (ok = dr_walk_start(&w, dev, rc, rd); ok; ok = dr_walk_next(&w)) {
 		phys_addr_t phys = dr_walk_phys(&w);
-		struct page *page = pfn_to_page(PHYS_PFN(phys));
 		dma_addr_t dma = dr_walk_dma(&w);
 		struct dr_how how;
 
 		if (WARN_ON_ONCE(dr_how(&w, dev, false, &how)))
 			return;
 		if (how.prov) {
-			/* P2P memory is mapped like a resource. */
+			/* P2P memory (maybe without struct page): a resource */
 			trace_dma_map_resource(dev, phys, dma, w.len, dir,
 					       attrs);
 			debug_dma_map_resource(dev, phys, w.len, dir, dma,
 					       attrs);
 		} else {
+			struct page *page = pfn_to_page(PHYS_PFN(phys));
+
 			kmsan_handle_dma(page, offset_in_page(phys), w.len,
 					 dir);
 			trace_dma_map_page(dev, phys, dma, w.len, dir, attrs);
