@@ -65,6 +65,7 @@
 #include <trace/events/dma.h>
 
 #include "direct.h"
+#include "rlist_edu_kunit.h"
 
 #include "../../lib/rlist/rlist_internal.h"
 
@@ -1770,6 +1771,31 @@ static void edu_ops_fallback(struct kunit *test)
 	kunit_skip(test, "no CONFIG_ARCH_HAS_DMA_OPS");
 }
 #endif
+
+/* ---- the edu fixture for the suites of rlist users (rlist_edu_kunit.h) ---- */
+
+int rlist_edu_init(struct kunit *test)
+{
+	return edu_init(test);
+}
+
+void rlist_edu_exit(struct kunit *test)
+{
+	edu_exit(test);
+}
+
+struct device *rlist_edu_device(struct kunit *test)
+{
+	struct edu_fixture *edu = test->priv;
+
+	return edu->dev;
+}
+
+void rlist_edu_fetch(struct kunit *test, dma_addr_t addr, void *buf,
+		     size_t len)
+{
+	edu_fetch(test, addr, buf, len);
+}
 
 static struct kunit_case edu_test_cases[] = {
 	KUNIT_CASE(edu_dma_map_page),

@@ -29,6 +29,7 @@ static int rlist_gup_pin_append(struct rlist_cpu *rc, struct page **batch,
 	int ret;
 
 	while (npages) {
+		cond_resched();
 		pinned = pin_user_pages_fast(start, min(npages, batch_max),
 					     gup_flags, batch);
 		if (pinned <= 0)

@@ -480,6 +480,29 @@ static void rlist_gup_test_same_page_twice(struct kunit *test)
 	unpin_user_page(page);
 }
 
+/* ---- helpers for the suites of rlist users (see rlist_kunit.h) ---- */
+
+unsigned long rlist_kunit_map_anon(struct kunit *test, unsigned long npages)
+{
+	return map_anon(test, npages);
+}
+
+struct page **rlist_kunit_ref_pin(struct kunit *test, unsigned long addr,
+				  unsigned long npages, unsigned int gup_flags)
+{
+	return ref_pin(test, addr, npages, gup_flags);
+}
+
+int rlist_kunit_pins_of(struct page *page)
+{
+	return pins_of(page);
+}
+
+struct file *rlist_kunit_ramfs_file(struct kunit *test, unsigned long npages)
+{
+	return ramfs_file(test, npages);
+}
+
 static struct kunit_case rlist_gup_test_cases[] = {
 	KUNIT_CASE(rlist_gup_test_reference),
 	KUNIT_CASE(rlist_gup_test_append),

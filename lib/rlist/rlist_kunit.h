@@ -41,6 +41,18 @@ static inline void rlist_kunit_expect_no_leak(struct kunit *test,
 
 #define RLIST_KUNIT_EXPECT_NO_LEAK(test, a) rlist_kunit_expect_no_leak(test, a)
 
+/*
+ * User memory for the suites of rlist users (lib/rlist/rlist_gup_kunit.c,
+ * CONFIG_MMU): an anonymous mapping of the test's mm, the reference pin of
+ * pin_user_pages_fast() (all or nothing, the test fails otherwise), the pins
+ * held on a page's folio, and a file on a private ramfs mount.
+ */
+unsigned long rlist_kunit_map_anon(struct kunit *test, unsigned long npages);
+struct page **rlist_kunit_ref_pin(struct kunit *test, unsigned long addr,
+				  unsigned long npages, unsigned int gup_flags);
+int rlist_kunit_pins_of(struct page *page);
+struct file *rlist_kunit_ramfs_file(struct kunit *test, unsigned long npages);
+
 extern struct kunit_suite rlist_storage_test_suite;
 extern struct kunit_suite rlist_cpu_test_suite;
 extern struct kunit_suite rlist_dma_test_suite;

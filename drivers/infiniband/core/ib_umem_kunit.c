@@ -1,0 +1,702 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KUnit tests of ib_umem on range lists.
+ *
+ * User memory comes from kunit_vm_mmap() (the test thread gets an mm), is
+ * filled through copy_to_user() with a pattern of the byte position, and is
+ * registered with ib_umem_get() for a fake struct ib_device whose DMA
+ * device is:
+ *
+ * - "direct": a KUnit device without IOMMU (dma-direct; bouncing when the
+ *   kernel runs with swiotlb=force);
+ * - "virt": none, i.e. a device that uses virtual DMA like rxe and siw;
+ * - "edu" (suite ib_umem_edu, QEMU only): QEMU's edu PCI device, behind
+ *   intel-iommu or not, whose DMA engine reads the umem at the addresses
+ *   the block iterator returns.
+ *
+ * The reference is independent of the code under test: the pages come from
+ * pin_user_pages_fast() on the same range, every DMA address is translated
+ * back to memory by other means (iommu_iova_to_phys(), dma_to_phys(), the
+ * kernel mapping) and the bytes found there are compared with the pattern;
+ * the best page size and the HW blocks are computed by the algorithm of the
+ * 6.12 scatterlist code over the per-page DMA addresses.
+ */
+#include <kunit/device.h>
+#include <kunit/test.h>
+#include <linux/count_zeros.h>
+#include <linux/cred.h>
+#include <linux/dma-direct.h>
+#include <linux/err.h>
+#include <linux/iommu.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/swiotlb.h>
+#include <linux/uaccess.h>
+#include <rdma/ib_umem.h>
+#include <rdma/iter.h>
+
+#include "../../../lib/rlist/rlist_kunit.h"
+#include "../../../kernel/dma/rlist_edu_kunit.h"
+
+/* More than one pinning batch (512 pages). */
+#define UMEM_PAGES	600
+/* The umem starts and ends inside its first and last page. */
+#define UMEM_HEAD	123
+#define UMEM_TAIL	77
+
+enum umem_kind {
+	UMEM_DIRECT,
+	UMEM_VIRT,
+	UMEM_EDU,
+};
+
+struct umem_fix {
+	enum umem_kind kind;
+	struct ib_device *ibdev;
+	struct device *dev;		/* NULL for virtual DMA */
+	struct iommu_domain *domain;	/* set when behind an IOMMU */
+	bool bounce;			/* swiotlb forced for the device */
+	u32 seed;
+};
+
+/* The edu fixture owns test->priv: the tests find theirs here. */
+static struct umem_fix *umem_cur;
+
+static u8 umem_byte(u64 pos, u32 seed)
+{
+	u32 x = ((u32)pos + seed * 0x9e3779b9u) * 2654435761u;
+
+	return (x >> 24) ^ (x >> 11);
+}
+
+static void umem_pattern(u8 *buf, size_t len, u64 pos, u32 seed)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		buf[i] = umem_byte(pos + i, seed);
+}
+
+/* Compare @len bytes at @p with the pattern at @pos; report the first miss. */
+static void umem_expect_pattern(struct kunit *test, const char *what,
+				const u8 *p, size_t len, u64 pos)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (p[i] != umem_byte(pos + i, umem_cur->seed)) {
+			KUNIT_FAIL(test, "%s: byte %llu is %#x, want %#x", what,
+				   pos + i, p[i], umem_byte(pos + i, umem_cur->seed));
+			return;
+		}
+	}
+}
+
+static void umem_setup(struct kunit *test, enum umem_kind kind,
+		       struct device *dev)
+{
+	struct umem_fix *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	f->ibdev = kunit_kzalloc(test, sizeof(*f->ibdev), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, f->ibdev);
+	f->kind = kind;
+	f->dev = dev;
+	f->ibdev->dma_device = dev;
+	if (dev && device_iommu_mapped(dev))
+		f->domain = iommu_get_domain_for_dev(dev);
+	f->bounce = dev && is_swiotlb_force_bounce(dev);
+	f->seed = get_random_u32();
+	umem_cur = f;
+}
+
+/* Fill @npages pages of user memory at @addr with the pattern. */
+static void umem_fill_user(struct kunit *test, unsigned long addr,
+			   unsigned long npages)
+{
+	u8 *buf = kunit_kmalloc(test, PAGE_SIZE, GFP_KERNEL);
+	unsigned long i;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	for (i = 0; i < npages; i++) {
+		umem_pattern(buf, PAGE_SIZE, (u64)i * PAGE_SIZE, umem_cur->seed);
+		KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)addr +
+						   i * PAGE_SIZE, buf, PAGE_SIZE),
+				0);
+	}
+	kunit_kfree(test, buf);
+}
+
+/*
+ * The memory at DMA address @dma, for @len bytes, found without the code
+ * under test: through the IOMMU's page table, the DMA offset of dma-direct
+ * (a swiotlb slot when bouncing) or the kernel mapping for virtual DMA.
+ * Also check that a page that is not bounced is @page itself.
+ */
+static const u8 *umem_dma_to_cpu(struct kunit *test, dma_addr_t dma,
+				 struct page *page)
+{
+	struct umem_fix *f = umem_cur;
+	phys_addr_t phys;
+
+	if (!f->dev) {
+		KUNIT_EXPECT_EQ(test, (u64)dma,
+				(u64)(uintptr_t)page_address(page));
+		return (const u8 *)(uintptr_t)dma;
+	}
+	if (f->domain)
+		phys = iommu_iova_to_phys(f->domain, dma);
+	else
+		phys = dma_to_phys(f->dev, dma);
+	if (!f->bounce)
+		KUNIT_EXPECT_EQ(test, (u64)phys, (u64)page_to_phys(page));
+	return phys_to_virt(phys);
+}
+
+/*
+ * The best page size, as the 6.12 scatterlist code computes it, for a list
+ * of @npages pages at DMA addresses @dma, the umem starting at @pgoff in the
+ * first page, @length bytes long, mapped at HW address @virt.
+ */
+static unsigned long ref_best_pgsz(const dma_addr_t *dma, unsigned long npages,
+				   unsigned long pgoff, size_t length,
+				   unsigned long pgsz_bitmap, u64 virt)
+{
+	unsigned long curr_len = 0, mask = 0, i;
+	dma_addr_t curr_base = ~0, end;
+	unsigned int bits;
+	u64 last_va, va = virt;
+
+	if (check_add_overflow(length - 1, virt, &last_va))
+		return 0;
+	bits = bits_per(virt ^ last_va);
+	if (bits < BITS_PER_LONG)
+		mask = pgsz_bitmap & GENMASK(BITS_PER_LONG - 1, bits);
+	for (i = 0; i < npages; i++) {
+		if (check_add_overflow(curr_base, curr_len, &end) ||
+		    end != dma[i]) {
+			curr_base = dma[i];
+			curr_len = 0;
+			mask |= (curr_base + pgoff) ^ va;
+			if (i)
+				mask |= va;
+		}
+		curr_len += PAGE_SIZE;
+		va += PAGE_SIZE - pgoff;
+		pgoff = 0;
+	}
+	if (mask)
+		pgsz_bitmap &= GENMASK(count_trailing_zeros(mask), 0);
+	return pgsz_bitmap ? rounddown_pow_of_two(pgsz_bitmap) : 0;
+}
+
+/*
+ * rdma_umem_for_each_dma_block() with @pgsz yields, for every @pgsz block
+ * of [@virt, @virt + length) in HW address space, the aligned DMA address of
+ * the block that holds its first byte.
+ */
+static void umem_expect_blocks(struct kunit *test, struct ib_umem *umem,
+			       const dma_addr_t *dma, unsigned long pgsz,
+			       u64 virt)
+{
+	u64 first = ALIGN_DOWN(virt, pgsz);
+	u64 nblocks = (ALIGN(virt + umem->length, pgsz) - first) / pgsz;
+	struct ib_block_iter biter;
+	u64 n = 0;
+
+	rdma_umem_for_each_dma_block(umem, &biter, pgsz) {
+		u64 va = max(first + n * pgsz, virt);
+		u64 pos = va - virt + ib_umem_offset(umem);
+		dma_addr_t want = dma[pos >> PAGE_SHIFT] + (pos & ~PAGE_MASK);
+
+		if (n < nblocks)
+			KUNIT_EXPECT_EQ_MSG(test, rdma_block_iter_dma_address(&biter),
+					    ALIGN_DOWN(want, pgsz),
+					    "pgsz %#lx block %llu", pgsz, n);
+		n++;
+	}
+	KUNIT_EXPECT_EQ_MSG(test, n, nblocks, "pgsz %#lx", pgsz);
+	KUNIT_EXPECT_EQ(test, (u64)ib_umem_num_dma_blocks(umem, pgsz), nblocks);
+}
+
+static void umem_expect_pins(struct kunit *test, struct page **pages,
+			     unsigned long npages, int pins)
+{
+	unsigned long i;
+
+	for (i = 0; i < npages; i++)
+		KUNIT_EXPECT_EQ_MSG(test, rlist_kunit_pins_of(pages[i]), pins,
+				    "page %lu", i);
+}
+
+static s64 umem_pinned_vm(void)
+{
+	return atomic64_read(&current->mm->pinned_vm);
+}
+
+/* Let edu read a few spans of the umem and compare them with the pattern. */
+static void umem_edu_check(struct kunit *test, const dma_addr_t *dma,
+			   unsigned long npages)
+{
+	const unsigned long sample[] = { 0, 1, npages / 2, npages - 1 };
+	u8 *buf = kunit_kmalloc(test, PAGE_SIZE, GFP_KERNEL);
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	for (i = 0; i < ARRAY_SIZE(sample); i++) {
+		unsigned long pg = sample[i];
+		size_t off = pg ? 0 : UMEM_HEAD;
+		size_t len = PAGE_SIZE - off - (pg == npages - 1 ? UMEM_TAIL : 0);
+
+		rlist_edu_fetch(test, dma[pg] + off, buf, len);
+		umem_expect_pattern(test, "edu read", buf, len,
+				    (u64)pg * PAGE_SIZE + off);
+	}
+	kunit_kfree(test, buf);
+}
+
+/*
+ * Register an odd range over more than one pinning batch and check all that
+ * a driver sees: the pages, pins, accounting, DMA blocks (their addresses
+ * lead to the umem's bytes), best page sizes and HW blocks compared with the
+ * 6.12 algorithm, ib_umem_copy_from(), and release.
+ */
+static void ib_umem_test_map(struct kunit *test)
+{
+	static const unsigned long bitmaps[] = {
+		SZ_4K | SZ_2M | SZ_1G,
+		SZ_4K | SZ_8K | SZ_64K | SZ_2M,
+		GENMASK(30, 12),
+		SZ_1K | SZ_4K,
+	};
+	const unsigned long npages = UMEM_PAGES;
+	const size_t len = npages * PAGE_SIZE - UMEM_HEAD - UMEM_TAIL;
+	struct umem_fix *f = umem_cur;
+	struct rlist_cpu_iter it;
+	struct ib_block_iter biter;
+	unsigned long addr, start, i, n;
+	struct page **ref;
+	struct ib_umem *umem;
+	dma_addr_t *dma;
+	s64 pinned;
+	u8 *buf;
+
+	dma = kunit_kcalloc(test, npages, sizeof(*dma), GFP_KERNEL);
+	buf = kunit_kmalloc(test, len, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, dma);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	addr = rlist_kunit_map_anon(test, npages);
+	start = addr + UMEM_HEAD;
+	umem_fill_user(test, addr, npages);
+	ref = rlist_kunit_ref_pin(test, addr, npages, FOLL_WRITE | FOLL_LONGTERM);
+
+	pinned = umem_pinned_vm();
+	umem = ib_umem_get(f->ibdev, start, len, IB_ACCESS_LOCAL_WRITE);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(umem), "ib_umem_get: %ld",
+			       PTR_ERR(umem));
+	KUNIT_EXPECT_EQ(test, umem_pinned_vm(), pinned + (s64)npages);
+	KUNIT_EXPECT_EQ(test, ib_umem_length(umem), len);
+	KUNIT_EXPECT_EQ(test, ib_umem_offset(umem), UMEM_HEAD);
+	KUNIT_EXPECT_EQ(test, ib_umem_num_pages(umem), npages);
+	umem_expect_pins(test, ref, npages, 2);
+
+	/* The pages: exactly those of the reference, in order. */
+	n = 0;
+	ib_umem_for_each_page(umem, &it) {
+		if (n < npages)
+			KUNIT_EXPECT_PTR_EQ_MSG(test, rlist_cpu_iter_page(&it),
+						ref[n], "page %lu", n);
+		n++;
+	}
+	KUNIT_EXPECT_EQ(test, n, npages);
+	KUNIT_EXPECT_PTR_EQ(test, ib_umem_first_page(umem), ref[0]);
+
+	/* Page blocks: each leads to its page and holds its bytes. */
+	n = 0;
+	rdma_umem_for_each_dma_block(umem, &biter, PAGE_SIZE) {
+		if (n < npages) {
+			dma[n] = rdma_block_iter_dma_address(&biter);
+			umem_expect_pattern(test, "page block",
+					    umem_dma_to_cpu(test, dma[n], ref[n]),
+					    PAGE_SIZE, (u64)n * PAGE_SIZE);
+		}
+		n++;
+	}
+	KUNIT_ASSERT_EQ(test, n, npages);
+	KUNIT_EXPECT_EQ(test, ib_umem_first_dma_addr(umem), dma[0]);
+	KUNIT_EXPECT_EQ(test, ib_umem_dma_offset(umem, SZ_2M),
+			(unsigned long)((dma[0] + UMEM_HEAD) & (SZ_2M - 1)));
+	if (IS_ENABLED(CONFIG_DMA_RLIST_EDU_KUNIT_TEST) && f->kind == UMEM_EDU)
+		umem_edu_check(test, dma, npages);
+
+	/* Best page sizes and HW blocks, for several HW addresses. */
+	for (i = 0; i < ARRAY_SIZE(bitmaps); i++) {
+		const u64 virts[] = { start, SZ_1G + UMEM_HEAD, dma[0] + UMEM_HEAD,
+				      SZ_2M + 8 };
+		unsigned int v;
+
+		for (v = 0; v < ARRAY_SIZE(virts); v++) {
+			unsigned long want = ref_best_pgsz(dma, npages, UMEM_HEAD,
+							   len, bitmaps[i],
+							   virts[v]);
+			unsigned long got = ib_umem_find_best_pgsz(umem, bitmaps[i],
+								   virts[v]);
+
+			KUNIT_EXPECT_EQ_MSG(test, got, want,
+					    "bitmap %#lx virt %#llx", bitmaps[i],
+					    virts[v]);
+			KUNIT_EXPECT_EQ(test, umem->iova, virts[v]);
+			if (got && got == want)
+				umem_expect_blocks(test, umem, dma, got, virts[v]);
+		}
+	}
+
+	/* ib_umem_copy_from(): whole, a middle span, and out of range. */
+	KUNIT_ASSERT_EQ(test, ib_umem_copy_from(buf, umem, 0, len), 0);
+	umem_expect_pattern(test, "copy_from", buf, len, UMEM_HEAD);
+	KUNIT_ASSERT_EQ(test, ib_umem_copy_from(buf, umem, 5000, 9000), 0);
+	umem_expect_pattern(test, "copy_from span", buf, 9000, UMEM_HEAD + 5000);
+	KUNIT_EXPECT_EQ(test, ib_umem_copy_from(buf, umem, len - 1, 2), -EINVAL);
+	KUNIT_EXPECT_EQ(test, ib_umem_copy_from(buf, umem, len + 1, 0), -EINVAL);
+
+	ib_umem_release(umem);
+	KUNIT_EXPECT_EQ(test, umem_pinned_vm(), pinned);
+	umem_expect_pins(test, ref, npages, 1);
+	unpin_user_pages(ref, npages);
+}
+
+/* Release dirties the pages of a writable umem only. */
+static void ib_umem_test_dirty(struct kunit *test)
+{
+	const unsigned long npages = 8;
+	struct umem_fix *f = umem_cur;
+	unsigned long addr, i;
+	struct ib_umem *umem;
+	struct page **ref;
+	int writable;
+
+	addr = rlist_kunit_map_anon(test, npages);
+	umem_fill_user(test, addr, npages);
+	ref = rlist_kunit_ref_pin(test, addr, npages, FOLL_WRITE | FOLL_LONGTERM);
+	for (writable = 0; writable < 2; writable++) {
+		umem = ib_umem_get(f->ibdev, addr, npages * PAGE_SIZE,
+				   writable ? IB_ACCESS_LOCAL_WRITE : 0);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(umem));
+		for (i = 0; i < npages; i++)
+			folio_clear_dirty(page_folio(ref[i]));
+		ib_umem_release(umem);
+		for (i = 0; i < npages; i++)
+			KUNIT_EXPECT_EQ_MSG(test,
+					    folio_test_dirty(page_folio(ref[i])),
+					    !!writable, "writable %d page %lu",
+					    writable, i);
+		umem_expect_pins(test, ref, npages, 1);
+	}
+	unpin_user_pages(ref, npages);
+}
+
+/*
+ * The seeds' rule holds through ib_umem_get(): a writable long-term pin of
+ * a file mapping that needs dirty tracking (ramfs) is refused, a read-only
+ * one is allowed.  Nothing stays pinned or accounted after the refusal.
+ */
+static void ib_umem_test_file_longterm(struct kunit *test)
+{
+	const unsigned long npages = 4;
+	struct file *file = rlist_kunit_ramfs_file(test, npages);
+	struct umem_fix *f = umem_cur;
+	struct ib_umem *umem;
+	struct page **ref;
+	unsigned long addr;
+	s64 pinned;
+
+	addr = kunit_vm_mmap(test, file, 0, npages * PAGE_SIZE,
+			     PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	KUNIT_ASSERT_FALSE(test, !addr || IS_ERR_VALUE(addr));
+	ref = rlist_kunit_ref_pin(test, addr, npages, 0);
+
+	pinned = umem_pinned_vm();
+	umem = ib_umem_get(f->ibdev, addr + 1, npages * PAGE_SIZE - 1,
+			   IB_ACCESS_LOCAL_WRITE);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(umem), -EFAULT);
+	KUNIT_EXPECT_EQ(test, umem_pinned_vm(), pinned);
+	umem_expect_pins(test, ref, npages, 1);
+
+	umem = ib_umem_get(f->ibdev, addr + 1, npages * PAGE_SIZE - 1, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(umem));
+	umem_expect_pins(test, ref, npages, 2);
+	ib_umem_release(umem);
+	umem_expect_pins(test, ref, npages, 1);
+	unpin_user_pages(ref, npages);
+}
+
+struct umem_memlock {
+	const struct cred *old;
+	struct rlimit saved;
+};
+
+static void umem_memlock_restore(void *data)
+{
+	struct umem_memlock *m = data;
+
+	task_lock(current->group_leader);
+	current->signal->rlim[RLIMIT_MEMLOCK] = m->saved;
+	task_unlock(current->group_leader);
+	revert_creds(m->old);
+}
+
+static void umem_set_memlock(u64 bytes)
+{
+	task_lock(current->group_leader);
+	current->signal->rlim[RLIMIT_MEMLOCK].rlim_cur = bytes;
+	task_unlock(current->group_leader);
+}
+
+/*
+ * RLIMIT_MEMLOCK accounting as in 6.12: without CAP_IPC_LOCK, a umem that
+ * takes mm->pinned_vm over the limit is refused with -ENOMEM, one that fits
+ * exactly is allowed, and a zero limit refuses with -EPERM.
+ */
+static void ib_umem_test_memlock(struct kunit *test)
+{
+	const unsigned long npages = 16;
+	struct umem_fix *f = umem_cur;
+	struct umem_memlock *m;
+	struct ib_umem *umem;
+	struct page **ref;
+	struct cred *new;
+	unsigned long addr;
+	s64 pinned;
+
+	addr = rlist_kunit_map_anon(test, npages);
+	umem_fill_user(test, addr, npages);
+	ref = rlist_kunit_ref_pin(test, addr, npages, FOLL_WRITE | FOLL_LONGTERM);
+
+	m = kunit_kzalloc(test, sizeof(*m), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	new = prepare_creds();
+	KUNIT_ASSERT_NOT_NULL(test, new);
+	cap_lower(new->cap_effective, CAP_IPC_LOCK);
+	m->saved = current->signal->rlim[RLIMIT_MEMLOCK];
+	m->old = override_creds(new);
+	put_cred(new);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							umem_memlock_restore,
+							m), 0);
+	KUNIT_ASSERT_FALSE(test, capable(CAP_IPC_LOCK));
+
+	pinned = umem_pinned_vm();
+	umem_set_memlock((pinned + npages - 1) * PAGE_SIZE);
+	umem = ib_umem_get(f->ibdev, addr, npages * PAGE_SIZE,
+			   IB_ACCESS_LOCAL_WRITE);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(umem), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, umem_pinned_vm(), pinned);
+	umem_expect_pins(test, ref, npages, 1);
+
+	umem_set_memlock((pinned + npages) * PAGE_SIZE);
+	umem = ib_umem_get(f->ibdev, addr, npages * PAGE_SIZE,
+			   IB_ACCESS_LOCAL_WRITE);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(umem));
+	KUNIT_EXPECT_EQ(test, umem_pinned_vm(), pinned + (s64)npages);
+	ib_umem_release(umem);
+	KUNIT_EXPECT_EQ(test, umem_pinned_vm(), pinned);
+
+	umem_set_memlock(0);
+	umem = ib_umem_get(f->ibdev, addr, PAGE_SIZE, 0);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(umem), -EPERM);
+	umem_expect_pins(test, ref, npages, 1);
+	unpin_user_pages(ref, npages);
+}
+
+/*
+ * Bad arguments, an unmapped page and every allocation of the list storage
+ * failing in turn: a clear errno, nothing left pinned, accounted or
+ * allocated.
+ */
+static void ib_umem_test_errors(struct kunit *test)
+{
+	const unsigned long npages = UMEM_PAGES;
+	struct umem_fix *f = umem_cur;
+	struct rlist_kunit_alloc a;
+	struct ib_umem *umem;
+	unsigned long addr;
+	struct page **ref;
+	long attempts, k;
+	s64 pinned;
+
+	addr = rlist_kunit_map_anon(test, npages);
+	umem_fill_user(test, addr, npages);
+	pinned = umem_pinned_vm();
+
+	KUNIT_EXPECT_EQ(test, PTR_ERR(ib_umem_get(f->ibdev, addr, 0, 0)),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(ib_umem_get(f->ibdev, ULONG_MAX - 10,
+						  100, 0)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(ib_umem_get(f->ibdev, addr, PAGE_SIZE,
+						  IB_ACCESS_ON_DEMAND)),
+			-EOPNOTSUPP);
+
+	/* A hole in the middle: -EFAULT, the pages before it are released. */
+	ref = rlist_kunit_ref_pin(test, addr, 3, FOLL_WRITE);
+	KUNIT_ASSERT_EQ(test, vm_munmap(addr + 3 * PAGE_SIZE, PAGE_SIZE), 0);
+	umem = ib_umem_get(f->ibdev, addr + 5, 8 * PAGE_SIZE,
+			   IB_ACCESS_LOCAL_WRITE);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(umem), -EFAULT);
+	KUNIT_EXPECT_EQ(test, umem_pinned_vm(), pinned);
+	umem_expect_pins(test, ref, 3, 1);
+	unpin_user_pages(ref, 3);
+
+	/* Count the list allocations of a good registration... */
+	addr += 4 * PAGE_SIZE;
+	ref = rlist_kunit_ref_pin(test, addr, npages - 4, FOLL_WRITE);
+	a = (struct rlist_kunit_alloc){ .fail_at = -1 };
+	rlist_kunit_alloc_track(test, &a);
+	umem = ib_umem_get(f->ibdev, addr, (npages - 4) * PAGE_SIZE,
+			   IB_ACCESS_LOCAL_WRITE);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(umem));
+	ib_umem_release(umem);
+	RLIST_KUNIT_EXPECT_NO_LEAK(test, &a);
+	attempts = a.attempts;
+	KUNIT_EXPECT_GT(test, attempts, 0);
+
+	/* ...then fail each of them in turn. */
+	for (k = 0; k < attempts; k++) {
+		a = (struct rlist_kunit_alloc){ .fail_at = k };
+		umem = ib_umem_get(f->ibdev, addr, (npages - 4) * PAGE_SIZE,
+				   IB_ACCESS_LOCAL_WRITE);
+		KUNIT_EXPECT_EQ_MSG(test, PTR_ERR_OR_ZERO(umem), -ENOMEM,
+				    "allocation %ld failing", k);
+		if (!IS_ERR(umem))
+			ib_umem_release(umem);
+		RLIST_KUNIT_EXPECT_NO_LEAK(test, &a);
+		KUNIT_EXPECT_EQ(test, umem_pinned_vm(), pinned);
+		umem_expect_pins(test, ref, npages - 4, 1);
+	}
+	unpin_user_pages(ref, npages - 4);
+}
+
+/*
+ * Virtual DMA: ib_dma_map_rlist() returns the kernel addresses of memory
+ * with struct pages and refuses a P2P range without one with -EREMOTEIO,
+ * leaving nothing allocated.
+ */
+static void ib_umem_test_virt_p2p(struct kunit *test)
+{
+	struct page *page = alloc_pages(GFP_KERNEL, 1);
+	struct rlist_kunit_alloc a = { .fail_at = -1 };
+	struct ib_device *ibdev = kunit_kzalloc(test, sizeof(*ibdev), GFP_KERNEL);
+	struct rlist_dma_iter it;
+	struct rlist_dma rd;
+	struct rlist_cpu rc;
+	unsigned int n = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, ibdev);
+	KUNIT_ASSERT_TRUE(test, ib_uses_virt_dma(ibdev));
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	rlist_kunit_alloc_track(test, &a);
+	rlist_cpu_init(&rc);
+	KUNIT_ASSERT_EQ(test, rlist_cpu_append_page(&rc, page, 0, PAGE_SIZE,
+						    GFP_KERNEL), 0);
+	KUNIT_ASSERT_EQ(test, rlist_cpu_append_page(&rc, page + 1, 0, PAGE_SIZE,
+						    GFP_KERNEL), 0);
+	KUNIT_ASSERT_EQ(test, ib_dma_map_rlist(ibdev, &rc, &rd,
+					       DMA_BIDIRECTIONAL, 0), 0);
+	rlist_dma_for_each_range(&rd, &it) {
+		KUNIT_EXPECT_EQ(test, (u64)it.addr,
+				(u64)(uintptr_t)page_address(page));
+		KUNIT_EXPECT_EQ(test, it.len, 2 * PAGE_SIZE);
+		n++;
+	}
+	KUNIT_EXPECT_EQ(test, n, 1);
+	ib_dma_unmap_rlist(ibdev, &rc, &rd, DMA_BIDIRECTIONAL, 0);
+
+	KUNIT_ASSERT_EQ(test, rlist_cpu_append_phys(&rc, 0xfe000000, PAGE_SIZE,
+						    7, GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, ib_dma_map_rlist(ibdev, &rc, &rd,
+					       DMA_BIDIRECTIONAL, 0), -EREMOTEIO);
+	KUNIT_EXPECT_EQ(test, rlist_dma_length(&rd), 0);
+	rlist_cpu_destroy(&rc, 0);
+	RLIST_KUNIT_EXPECT_NO_LEAK(test, &a);
+	__free_pages(page, 1);
+}
+
+static const enum umem_kind umem_kinds[] = { UMEM_DIRECT, UMEM_VIRT };
+
+static void umem_kind_desc(const enum umem_kind *kind, char *desc)
+{
+	strscpy(desc, *kind == UMEM_DIRECT ? "direct" : "virt",
+		KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(umem_kind, umem_kinds, umem_kind_desc);
+
+static int ib_umem_test_init(struct kunit *test)
+{
+	const enum umem_kind *kind = test->param_value;
+	struct device *dev = NULL;
+
+	/* Non-parameterised cases run with a "direct" device. */
+	if (!kind || *kind == UMEM_DIRECT) {
+		dev = kunit_device_register(test, "ib_umem_kunit");
+		if (IS_ERR(dev))
+			return PTR_ERR(dev);
+		dev->coherent_dma_mask = DMA_BIT_MASK(64);
+		dev->dma_mask = &dev->coherent_dma_mask;
+	}
+	umem_setup(test, kind ? *kind : UMEM_DIRECT, dev);
+	return 0;
+}
+
+static struct kunit_case ib_umem_test_cases[] = {
+	KUNIT_CASE_PARAM(ib_umem_test_map, umem_kind_gen_params),
+	KUNIT_CASE_PARAM(ib_umem_test_dirty, umem_kind_gen_params),
+	KUNIT_CASE_PARAM(ib_umem_test_file_longterm, umem_kind_gen_params),
+	KUNIT_CASE_PARAM(ib_umem_test_memlock, umem_kind_gen_params),
+	KUNIT_CASE_PARAM(ib_umem_test_errors, umem_kind_gen_params),
+	KUNIT_CASE(ib_umem_test_virt_p2p),
+	{}
+};
+
+static struct kunit_suite ib_umem_test_suite = {
+	.name = "ib_umem",
+	.init = ib_umem_test_init,
+	.test_cases = ib_umem_test_cases,
+};
+
+#if IS_ENABLED(CONFIG_DMA_RLIST_EDU_KUNIT_TEST)
+static int ib_umem_edu_init(struct kunit *test)
+{
+	int ret = rlist_edu_init(test);
+
+	if (ret)
+		return ret;
+	umem_setup(test, UMEM_EDU, rlist_edu_device(test));
+	kunit_info(test, "edu %s\n", umem_cur->domain ? "behind an IOMMU" :
+		   umem_cur->bounce ? "bouncing through swiotlb" : "dma-direct");
+	return 0;
+}
+
+static struct kunit_case ib_umem_edu_test_cases[] = {
+	KUNIT_CASE_SLOW(ib_umem_test_map),
+	KUNIT_CASE(ib_umem_test_dirty),
+	KUNIT_CASE(ib_umem_test_errors),
+	{}
+};
+
+static struct kunit_suite ib_umem_edu_test_suite = {
+	.name = "ib_umem_edu",
+	.init = ib_umem_edu_init,
+	.exit = rlist_edu_exit,
+	.test_cases = ib_umem_edu_test_cases,
+};
+
+kunit_test_suites(&ib_umem_test_suite, &ib_umem_edu_test_suite);
+#else
+kunit_test_suites(&ib_umem_test_suite);
+#endif
+
+MODULE_DESCRIPTION("KUnit tests of ib_umem on range lists");
+MODULE_LICENSE("GPL");
