@@ -22,10 +22,10 @@ export KCC BUILD CCACHE_DIR JOBS FORCE
 
 H := harness
 
-.PHONY: help deps tree refresh kunit kunit-qemu p2p-user kunit-arm64 ops-build run check series test clean distclean
+.PHONY: help deps tree refresh kunit kunit-qemu p2p-user kunit-arm64 ops-build run check series test clean distclean cocci drivers
 
 help:
-	@echo "targets: deps tree refresh kunit kunit-qemu p2p-user kunit-arm64 ops-build run check series test clean distclean"
+	@echo "targets: deps tree refresh kunit kunit-qemu p2p-user kunit-arm64 ops-build run check series test clean distclean cocci drivers"
 	@echo "main job: make run    tests: make test    (see README.md)"
 
 deps:
@@ -69,6 +69,21 @@ series: tree
 
 test: deps tree
 	@$(H)/test.sh
+
+# The Coccinelle scripts of coccinelle/ (RDMA drivers off the scatterlist
+# of struct ib_umem) on DIR (default: drivers/infiniband of build/linux),
+# MODE=report (default; fails on a finding), patch (a diff; IN_PLACE=1
+# writes it), context or org; SELFTEST=1 checks the scripts on their
+# fixture instead.
+cocci:
+	@DIR="$(DIR)" MODE="$(MODE)" IN_PLACE="$(IN_PLACE)" COCCI="$(COCCI)" \
+		$(H)/cocci.sh $(if $(SELFTEST),--selftest)
+
+# W=1 and sparse build of drivers/infiniband (x86_64 allmodconfig) of
+# DRIVERS_SRC (default build/linux, see make tree) against the same build
+# of rlist-base; fails on a new warning.
+drivers:
+	@DRIVERS_SRC="$(DRIVERS_SRC)" $(H)/drivers.sh
 
 clean:
 	rm -rf build/uml build/x86 build/p2p-user build/arm64 build/allmod build/series build/series-check build/series-uml build/logs
