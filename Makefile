@@ -22,10 +22,10 @@ export KCC BUILD CCACHE_DIR JOBS FORCE
 
 H := harness
 
-.PHONY: help deps tree refresh kunit kunit-qemu p2p-user kunit-arm64 ops-build run check series test clean distclean cocci drivers
+.PHONY: help deps tree refresh kunit kunit-qemu p2p-user e2e e2e-base kunit-arm64 ops-build run check series test clean distclean cocci drivers
 
 help:
-	@echo "targets: deps tree refresh kunit kunit-qemu p2p-user kunit-arm64 ops-build run check series test clean distclean cocci drivers"
+	@echo "targets: deps tree refresh kunit kunit-qemu p2p-user e2e e2e-base kunit-arm64 ops-build run check series test clean distclean cocci drivers"
 	@echo "main job: make run    tests: make test    (see README.md)"
 
 deps:
@@ -48,6 +48,17 @@ kunit-qemu: tree
 # kunit-qemu (which must have been built: no kernel build here).
 p2p-user: tree
 	@$(H)/p2p-user.sh
+
+# RDMA traffic over soft-RoCE in a QEMU guest, every byte checked, on the
+# kernel of kunit-qemu (not rebuilt here: run that first), compared with
+# the base kernel (built in build/e2e-base, cached; run first when its
+# results are missing or stale).
+e2e: tree
+	@$(H)/e2e.sh
+
+# The same on the unmodified base kernel only.
+e2e-base: tree
+	@$(H)/e2e.sh --base
 
 # arm64 KUnit kernel under QEMU (TCG): DMA to non-coherent devices.
 kunit-arm64: tree

@@ -8,7 +8,8 @@ set -euo pipefail
 PACKAGES="linux-source-6.12 build-essential flex bison bc libelf-dev
 libssl-dev sparse coccinelle qemu-system-x86 python3 ccache rsync cpio
 xz-utils git perl python3-ply python3-git gcc-aarch64-linux-gnu
-qemu-system-arm"
+qemu-system-arm rdma-core ibverbs-utils ibverbs-providers perftest
+rdmacm-utils iproute2 busybox-static libibverbs-dev"
 
 missing=()
 for p in $PACKAGES; do

@@ -1,0 +1,452 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# make e2e, make e2e-base: end-to-end RDMA traffic with byte checking, in
+# a QEMU guest, on the rlist kernel and on the unmodified base kernel.
+#
+# The guest is qemu-system-x86_64 (TCG, q35, 2 vCPUs, 6 GiB) with a
+# virtio-net NIC (user netdev, restricted) and an nvme whose CMB is
+# P2PDMA memory behind a PCIe switch.  Its initramfs is made of the host's
+# Debian binaries (rdma-core, perftest, iproute2, busybox) and of
+# tools/testing/rlist/rdma_verify.c; its /init (harness/e2e/init) creates
+# rxe0 on eth0 and runs ibv_rc_pingpong, rping, perftest and rdma_verify,
+# printing one "E2E <case> PASS|FAIL <detail>" line per case.
+#
+# Kernels: the rlist one is the x86_64 KUnit kernel of make kunit-qemu
+# (build/x86, booted with kunit.enable=0; not rebuilt here); the base one
+# is built here (cached) from build/base-src, a worktree of build/linux at
+# rlist-base, into build/e2e-base, with the same kunitconfig less the
+# options the base tree does not know, so that the two differ by rlist
+# only.
+#
+# Verdict: on the rlist kernel every case must pass and the kernel log
+# must have no BUG, Oops or WARNING; on the base kernel every case must
+# pass except the ones in BASE_KNOWN_FAIL, which must fail for the reason
+# given there, and the only warnings allowed are BASE_KNOWN_WARN.  A run
+# of the rlist kernel also compares its cases with those of the base run
+# (made first if missing or stale).
+#
+# Logs: build/logs/e2e-<kernel>.log (serial console) and
+# build/logs/e2e-<kernel>.results (the result lines).
+#
+# Usage: e2e.sh [--base] [--demo] [--kernel BZIMAGE [--name NAME]]
+#               [kernel arg...]
+#   (default)        the rlist kernel, then the comparison with the base
+#   --base           the base kernel only (make e2e-base)
+#   --demo           a short run with readable output (no comparison)
+#   --kernel, --name another kernel to boot instead of the rlist one, and
+#                    the name of its logs (default: rlist)
+#   kernel args      added to the guest's command line, e.g. e2e.corrupt=5
+#                    (rdma_verify's cases must then fail) or
+#                    e2e.only=REGEX; the logs are then e2e-<kernel>-args.*
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+BASE_SRC=$BUILD/base-src
+BASE_DIR=$BUILD/e2e-base
+BASE_KERNEL=$BASE_DIR/arch/x86/boot/bzImage
+RLIST_KERNEL=$BUILD/x86/arch/x86/boot/bzImage
+OUT=$BUILD/e2e
+KUNITCONFIG=$RLIST_REPO/kunit/qemu-x86/.kunitconfig
+INIT=$RLIST_REPO/harness/e2e/init
+PROG_SRC=$RLIST_REPO/tools/testing/rlist/rdma_verify.c
+TIMEOUT=900
+
+# Cases that fail on the base kernel because of what rlist fixes, as
+# "<case>|<regex of the detail>": each must fail there, for that reason.
+BASE_KNOWN_FAIL=(
+	# rxe keeps its own 16-byte-per-page array for an MR (a kcalloc
+	# past the page allocator's largest order above 1 GiB): ENOMEM
+	"verify_4g|ibv_reg_mr of the tested .*errno 12\)"
+	# ib_umem_get() does not pin with FOLL_PCI_P2PDMA: EFAULT
+	"verify_p2pmem|ibv_reg_mr of the tested .*errno 14\)"
+)
+# Kernel warnings expected on the base kernel: the WARN of the page
+# allocator for rxe's array of verify_4g.
+BASE_KNOWN_WARN=(
+	"WARNING: CPU: [0-9]+ PID: [0-9]+ at mm/page_alloc\\.c:[0-9]+ __alloc_pages"
+)
+# What the guest needs in the kernel (see the e2e block of the
+# kunitconfig).
+KERNEL_OPTS="BLK_DEV_INITRD DEVTMPFS TMPFS SYSVIPC UNIX VIRTIO_NET
+INFINIBAND_USER_ACCESS INFINIBAND_USER_MEM RDMA_RXE HUGETLBFS
+TRANSPARENT_HUGEPAGE BLK_DEV_NVME PCI_P2PDMA"
+# Host programs copied into the initramfs with their libraries.
+PROGRAMS="ibv_rc_pingpong ibv_devinfo rping ib_write_bw ib_read_bw
+ib_send_bw rdma ip"
+# The nvme behind a PCIe switch, as in p2p-user.sh.
+P2P="-device pcie-root-port,id=rp1,chassis=1,slot=1"
+P2P+=" -device x3130-upstream,id=up1,bus=rp1"
+P2P+=" -device xio3130-downstream,id=dn1,bus=up1,chassis=2,slot=0"
+P2P+=" -device nvme,serial=rlist,cmb_size_mb=16,bus=dn1"
+QEMU_ARGS="-machine q35 -cpu max -smp 2 -m 6G -nographic -no-reboot"
+QEMU_ARGS+=" -netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0"
+QEMU_ARGS+=" $P2P"
+# The console shows warnings and worse only (loglevel=5); /init prints
+# the whole kernel log at the end.
+APPEND="console=ttyS0 kunit.enable=0 rdinit=/init panic=-1 oops=panic"
+APPEND+=" loglevel=5 printk.time=1"
+
+# $1 is missing or older than one of the other files.
+stale() {
+	local out=$1 f
+
+	shift
+	[ -e "$out" ] || return 0
+	for f in "$@"; do
+		[ "$f" -nt "$out" ] && return 0
+	done
+	return 1
+}
+
+# Prints "<what>: N s" for a part that started at $2 (in $SECONDS).
+took() {
+	echo "==> time: $1: $((SECONDS - $2)) s"
+}
+
+check_host() {
+	local p
+
+	command -v qemu-system-x86_64 >/dev/null ||
+		die "qemu-system-x86_64 is not installed: run make deps"
+	for p in $PROGRAMS busybox; do
+		command -v "$p" >/dev/null || die "$p is not installed: run make deps"
+	done
+	[ -f /usr/include/infiniband/verbs.h ] ||
+		die "libibverbs-dev is not installed: run make deps"
+}
+
+check_kernel() {
+	local kernel=$1 config opt
+
+	config=$(dirname "$kernel")/../../../.config
+	[ -f "$kernel" ] || die "no kernel $kernel"
+	[ -f "$config" ] || die "no .config next to $kernel"
+	for opt in $KERNEL_OPTS; do
+		grep -qx "CONFIG_$opt=y" "$config" ||
+			die "$(realpath "$config") lacks CONFIG_$opt=y (the e2e block of kunit/qemu-x86/.kunitconfig): rebuild it (make kunit-qemu)"
+	done
+}
+
+# The base kernel source: a worktree of build/linux at rlist-base.
+base_src() {
+	if [ -e "$BASE_SRC/Makefile" ]; then
+		return
+	fi
+	require_tree
+	info "creating $BASE_SRC (worktree of $TREE at $BASE_TAG)"
+	tgit worktree add --detach "$BASE_SRC" "$BASE_TAG" >/dev/null
+}
+
+# The kunitconfig of the rlist kernel less the options the base tree does
+# not know (the rlist ones).
+base_kunitconfig() {
+	local syms line sym
+
+	syms=$(cd "$BASE_SRC" && grep -rhoE '^[[:space:]]*(menu)?config[[:space:]]+[A-Za-z0-9_]+' \
+		--include='Kconfig*' . | awk '{ print $2 }' | sort -u)
+	while IFS= read -r line; do
+		sym=$(echo "$line" | sed -nE 's/^(# )?CONFIG_([A-Za-z0-9_]+)[= ].*/\2/p')
+		if [ -n "$sym" ] && ! grep -qxF "$sym" <<<"$syms"; then
+			continue
+		fi
+		printf '%s\n' "$line"
+	done <"$KUNITCONFIG"
+}
+
+# The base kernel, rebuilt only when the filtered kunitconfig changes (the
+# base source does not).
+build_base() {
+	local cfg=$BASE_DIR/kunitconfig log=$LOGS/e2e-base-build.log rc
+
+	base_src
+	mkdir -p "$BASE_DIR" "$LOGS"
+	base_kunitconfig >"$cfg.tmp"
+	if cmp -s "$cfg.tmp" "$cfg" && [ "$BASE_KERNEL" -nt "$cfg" ]; then
+		rm -f "$cfg.tmp"
+		return
+	fi
+	mv "$cfg.tmp" "$cfg"
+	info "building the base kernel in $BASE_DIR (log: $log)"
+	set +e
+	(cd "$BASE_SRC" && PYTHONDONTWRITEBYTECODE=1 python3 tools/testing/kunit/kunit.py \
+		build --arch=x86_64 --build_dir="$BASE_DIR" --kunitconfig="$cfg" \
+		--jobs="${JOBS:-2}" --make_options "CC=$KCC") >"$log" 2>&1
+	rc=$?
+	set -e
+	if [ "$rc" -ne 0 ]; then
+		tail -n 30 "$log" >&2
+		die "base kernel build failed (kunit.py exit status $rc, log in $log)"
+	fi
+	touch "$BASE_KERNEL"
+}
+
+# Every file a program needs: itself and its libraries, by real path,
+# with the paths the loader looks for as symlinks.  Prints gen_init_cpio
+# lines.
+closure() {
+	local f real lib
+
+	for f in "$@"; do
+		real=$(readlink -f "$f")
+		echo "file $real $real 0755 0 0"
+		[ "$f" = "$real" ] || echo "slink $f $real 0777 0 0"
+		ldd "$real" | awk '/=> \// { print $3 } /^\t\/.*ld-linux/ { print $1 }' |
+			while IFS= read -r lib; do
+				real=$(readlink -f "$lib")
+				echo "file $real $real 0755 0 0"
+				# the path the loader looks for, usr-merged
+				case $lib in
+				/lib*) lib=/usr$lib ;;
+				esac
+				[ "$lib" = "$real" ] || echo "slink $lib $real 0777 0 0"
+			done
+	done
+}
+
+# The initramfs list: directories, usr-merge links, busybox, the programs
+# and rdma_verify with their libraries, the verbs providers, libgcc_s
+# (glibc dlopens it for pthread_exit) and /init.
+initramfs_list() {
+	local prog=$1 p d progs=() drv
+
+	for d in /dev /proc /sys /tmp /mnt /bb /etc /etc/libibverbs.d /usr \
+		 /usr/bin /usr/sbin /usr/lib /usr/lib64 /usr/lib/x86_64-linux-gnu \
+		 /usr/lib/x86_64-linux-gnu/libibverbs; do
+		echo "dir $d 0755 0 0"
+	done
+	echo "nod /dev/console 0600 0 0 c 5 1"
+	for d in bin sbin lib lib64; do
+		echo "slink /$d usr/$d 0777 0 0"
+	done
+	echo "file /bb/busybox $(readlink -f "$(command -v busybox)") 0755 0 0"
+	for p in $(busybox --list | grep -vx busybox); do
+		echo "slink /bb/$p busybox 0777 0 0"
+	done
+	for p in $PROGRAMS; do
+		progs+=("$(readlink -f "$(command -v "$p")")")
+	done
+	progs+=(/usr/lib/x86_64-linux-gnu/libibverbs/lib{rxe,siw}-rdmav*.so)
+	progs+=("$(readlink -f /lib/x86_64-linux-gnu/libgcc_s.so.1)")
+	closure "${progs[@]}"
+	echo "file /usr/bin/rdma_verify $prog 0755 0 0"
+	closure "$prog" | grep -v "^file $prog "
+	for drv in /etc/libibverbs.d/{rxe,siw}.driver; do
+		echo "file $drv $drv 0644 0 0"
+	done
+	echo "file /init $INIT 0755 0 0"
+}
+
+# rdma_verify, gen_init_cpio and the initramfs, rebuilt when stale.
+build_initramfs() {
+	local gen=$OUT/gen_init_cpio prog=$OUT/rdma_verify list=$OUT/initramfs.list
+	local cpio=$OUT/initramfs.cpio
+
+	mkdir -p "$OUT"
+	if stale "$gen" "$BASE_SRC/usr/gen_init_cpio.c"; then
+		info "building $gen"
+		gcc -O2 -o "$gen" "$BASE_SRC/usr/gen_init_cpio.c"
+	fi
+	if stale "$prog" "$PROG_SRC"; then
+		info "building $prog"
+		gcc -O2 -g -Wall -Wextra -Werror -o "$prog" "$PROG_SRC" -libverbs
+	fi
+	initramfs_list "$prog" | awk '!seen[$0]++' >"$list.tmp"
+	if ! cmp -s "$list.tmp" "$list"; then
+		mv "$list.tmp" "$list"
+	else
+		rm -f "$list.tmp"
+	fi
+	# shellcheck disable=SC2046
+	if stale "$cpio" "$list" "$gen" $(awk '$1 == "file" { print $3 }' "$list"); then
+		info "building $cpio"
+		"$gen" "$list" >"$cpio.tmp"
+		mv "$cpio.tmp" "$cpio"
+	fi
+}
+
+# Boots kernel $1; the serial log goes to $2.  $3 is the mode (full or
+# demo), the rest kernel args.
+boot() {
+	local kernel=$1 log=$2 mode=$3 rc show
+
+	shift 3
+	show='^E2E|^# '
+	[ "$mode" = demo ] || show='^E2E |^# .*: [0-9.]+ s$|^#  *FAIL'
+	info "qemu-system-x86_64 $QEMU_ARGS -kernel $kernel (log: $log)"
+	set +e
+	# shellcheck disable=SC2086
+	timeout "$TIMEOUT" qemu-system-x86_64 $QEMU_ARGS -kernel "$kernel" \
+		-initrd "$OUT/initramfs.cpio" \
+		-append "$APPEND e2e.mode=$mode${*:+ $*}" </dev/null 2>&1 |
+		tr -d '\r' | tee "$log" |
+		awk -v re="$show" '/^E2E-RESULTS-BEGIN/ { stop = 1 }
+				   !stop && $0 ~ re { print; fflush() }'
+	rc=${PIPESTATUS[0]}
+	set -e
+	if [ "$rc" -eq 124 ]; then
+		echo "guest timed out after $TIMEOUT s" >>"$log.why"
+	fi
+	return 0
+}
+
+# The result lines of log $1, the last one of each case, in the order
+# the cases first appear.
+results_of() {
+	grep -E '^E2E [A-Za-z0-9_]+ (PASS|FAIL)( |$)' "$1" |
+		awk '{ if (!($2 in r)) order[n++] = $2; r[$2] = $0 }
+		     END { for (i = 0; i < n; i++) print r[order[i]] }'
+}
+
+# The kernel log of log $1: the dmesg block /init prints, or the whole
+# console log if the guest did not get there.
+kernel_log() {
+	if grep -q '^E2E-DMESG-END' "$1"; then
+		sed -n '/^E2E-DMESG-BEGIN/,/^E2E-DMESG-END/p' "$1"
+	else
+		cat "$1"
+	fi
+}
+
+# Problems of the run of log $1 (kernel name $2: base or another), one
+# per line; nothing if it passed.
+verdict() {
+	local log=$1 name=$2 res known w line c status detail re ok
+	local kre='BUG:|Oops|WARNING:|Kernel panic|general protection fault|Call Trace'
+
+	[ -s "$log.why" ] && cat "$log.why"
+	grep -q '^E2E-END' "$log" || echo "the guest did not finish (no E2E-END line)"
+	res=$(results_of "$log")
+	[ -n "$res" ] || echo "no result line"
+	while IFS= read -r line; do
+		[ -n "$line" ] || continue
+		c=$(echo "$line" | awk '{ print $2 }')
+		status=$(echo "$line" | awk '{ print $3 }')
+		detail=$(echo "$line" | cut -d' ' -f4-)
+		re=
+		if [ "$name" = base ]; then
+			for known in "${BASE_KNOWN_FAIL[@]}"; do
+				[ "${known%%|*}" = "$c" ] && re=${known#*|}
+			done
+		fi
+		if [ -z "$re" ]; then
+			[ "$status" = PASS ] || echo "$c: FAIL $detail"
+		elif [ "$status" = PASS ]; then
+			echo "$c: passes on base, expected to fail with /$re/"
+		elif ! echo "$detail" | grep -qE "$re"; then
+			echo "$c: fails on base for another reason than /$re/: $detail"
+		fi
+	done <<<"$res"
+	kernel_log "$log" | grep -E "$kre" | while IFS= read -r line; do
+		ok=
+		if [ "$name" = base ]; then
+			for w in "${BASE_KNOWN_WARN[@]}"; do
+				if echo "$line" | grep -qE "$w"; then
+					ok=1
+				fi
+			done
+			# the trace of an allowed warning
+			[ "$line" != "${line%Call Trace:}" ] && ok=1
+		fi
+		[ -n "$ok" ] || echo "kernel: $line"
+	done | sort -u | head -n 10
+}
+
+# Boots kernel $1 as $2 and checks the run; returns non-zero on failure.
+run_kernel() {
+	local kernel=$1 name=$2 mode=$3 log why start=$SECONDS
+
+	shift 3
+	log=$LOGS/e2e-$name${*:+-args}.log
+	[ "$mode" = demo ] && log=$LOGS/e2e-$name-demo.log
+	rm -f "$log.why"
+	boot "$kernel" "$log" "$mode" "$@"
+	took "$name guest ($mode)" "$start"
+	[ "$mode" = demo ] || results_of "$log" >"${log%.log}.results"
+	check_log "$log" "$name"
+}
+
+# The verdict on the run of log $1 (kernel $2); non-zero on failure.
+check_log() {
+	local log=$1 name=$2 why
+
+	why=$(verdict "$log" "$name")
+	if [ -n "$why" ]; then
+		echo "e2e-$name: FAILED (full log in $log):" >&2
+		echo "$why" | sed 's/^/  /' >&2
+		return 1
+	fi
+	echo "e2e-$name: PASS ($(results_of "$log" | wc -l) cases, $log)"
+}
+
+# The cases of the two results files must be the same.
+compare() {
+	local base=$1 other=$2 diff
+
+	diff=$(diff <(awk '{ print $2 }' "$base" | sort) \
+		    <(awk '{ print $2 }' "$other" | sort) || true)
+	if [ -n "$diff" ]; then
+		echo "e2e: the cases of $other and $base differ:" >&2
+		echo "$diff" | sed 's/^/  /' >&2
+		return 1
+	fi
+	echo "e2e: same $(wc -l <"$other") cases on base and $(basename "$other" .results | sed 's/^e2e-//')"
+}
+
+main() {
+	local base=0 demo=0 kernel=$RLIST_KERNEL name=rlist mode=full start
+	local rc=0 all=$SECONDS base_res=$LOGS/e2e-base.results
+
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--base) base=1 ;;
+		--demo) demo=1 ;;
+		--kernel) kernel=$2; shift ;;
+		--name) name=$2; shift ;;
+		-*) die "unknown option $1" ;;
+		*) break ;;
+		esac
+		shift
+	done
+	[ "$demo" -eq 1 ] && mode=demo
+	check_host
+	mkdir -p "$LOGS" "$OUT"
+
+	start=$SECONDS
+	base_src
+	build_initramfs
+	took "initramfs" "$start"
+
+	if [ "$base" -eq 1 ]; then
+		start=$SECONDS
+		build_base
+		took "base kernel build" "$start"
+		check_kernel "$BASE_KERNEL"
+		run_kernel "$BASE_KERNEL" base "$mode" "$@" || rc=1
+		took "make e2e-base" "$all"
+		return "$rc"
+	fi
+
+	check_kernel "$kernel"
+	if [ "$mode" = full ]; then
+		start=$SECONDS
+		build_base
+		took "base kernel build" "$start"
+		if stale "$base_res" "$BASE_KERNEL" "$OUT/initramfs.cpio" \
+			"$RLIST_REPO/harness/e2e.sh"; then
+			info "base results missing or stale: running the base kernel first"
+			run_kernel "$BASE_KERNEL" base full || rc=1
+		else
+			check_log "$LOGS/e2e-base.log" base || rc=1
+		fi
+	fi
+	run_kernel "$kernel" "$name" "$mode" "$@" || rc=1
+	if [ "$mode" = full ] && [ $# -eq 0 ]; then
+		compare "$base_res" "$LOGS/e2e-$name.results" || rc=1
+	fi
+	took "make e2e" "$all"
+	[ "$rc" -eq 0 ] && echo "e2e: PASS" || echo "e2e: FAIL"
+	return "$rc"
+}
+
+main "$@"
