@@ -23,10 +23,12 @@
  * one result line, "E2E <name> PASS|FAIL <detail>", then exits 0 if the
  * case passed, 1 if it failed, 2 on a usage error.
  *
- * Completions are polled for (as perftest does).  With --events the
- * program sleeps on a completion channel instead: on the 6.12 base's rxe
- * under QEMU, some work requests then never complete (about one run in
- * four of 40 runs of four small transfers), which is a problem of its own.
+ * Completions are polled for, as perftest does.  With --events the
+ * program sleeps on a completion channel instead (and still polls once a
+ * second): on the 6.12 base's rxe under QEMU, a work request then
+ * sometimes never completes while both QPs stay in RTS (15 of 120 runs
+ * of four small transfers in a loop in one guest), which is a problem of
+ * its own; it was never seen while polling.
  *
  * RDMA_VERIFY_CORRUPT=<n> in the environment flips byte n (modulo the
  * chunk length) of every source buffer after filling it: the case must
