@@ -313,6 +313,9 @@ kernel_log() {
 verdict() {
 	local log=$1 name=$2 res known w line c status detail re ok
 	local kre='BUG:|Oops|WARNING:|Kernel panic|general protection fault|Call Trace'
+	local allowed=
+
+	kre+='|blocked for more than|detected stall'
 
 	[ -s "$log.why" ] && cat "$log.why"
 	grep -q '^E2E-END' "$log" || echo "the guest did not finish (no E2E-END line)"
@@ -343,10 +346,13 @@ verdict() {
 			for w in "${BASE_KNOWN_WARN[@]}"; do
 				if echo "$line" | grep -qE "$w"; then
 					ok=1
+					allowed=1
 				fi
 			done
 			# the trace of an allowed warning
-			[ "$line" != "${line%Call Trace:}" ] && ok=1
+			if [ -n "$allowed" ] && [ "$line" != "${line%Call Trace:}" ]; then
+				ok=1
+			fi
 		fi
 		[ -n "$ok" ] || echo "kernel: $line"
 	done | sort -u | head -n 10
