@@ -69,7 +69,7 @@ BASE_KNOWN_WARN=(
 # What the guest needs in the kernel (see the e2e block of the
 # kunitconfig).
 KERNEL_OPTS="BLK_DEV_INITRD DEVTMPFS TMPFS SYSVIPC UNIX VIRTIO_NET
-INFINIBAND_USER_ACCESS INFINIBAND_USER_MEM RDMA_RXE HUGETLBFS
+INFINIBAND_USER_ACCESS INFINIBAND_USER_MEM RDMA_RXE RDMA_SIW HUGETLBFS
 TRANSPARENT_HUGEPAGE BLK_DEV_NVME PCI_P2PDMA"
 # Host programs copied into the initramfs with their libraries.
 PROGRAMS="ibv_rc_pingpong ibv_devinfo rping ib_write_bw ib_read_bw

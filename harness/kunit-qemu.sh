@@ -8,7 +8,8 @@
 # build/logs/kunit-qemu-<setup>.log (kunit.py output, then the raw kernel
 # output) and .json.
 #
-# Usage: kunit-qemu.sh [--suites] [setup...]   (default: all setups)
+# Usage: kunit-qemu.sh [--suites] [--build-only] [setup...]   (default: all
+# setups; --build-only builds the kernel and boots nothing)
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -164,11 +165,15 @@ run_setup() {
 }
 
 main() {
-	local s name rest qargs kargs fail=0 want=()
+	local s name rest qargs kargs fail=0 want=() build_only=
 
 	SUITES=
 	if [ "${1:-}" = "--suites" ]; then
 		SUITES=1
+		shift
+	fi
+	if [ "${1:-}" = "--build-only" ]; then
+		build_only=1
 		shift
 	fi
 	want=("$@")
@@ -177,6 +182,7 @@ main() {
 		die "qemu-system-x86_64 is not installed: run make deps"
 	mkdir -p "$LOGS" "$CCACHE_DIR"
 	build
+	[ -z "$build_only" ] || return 0
 	for s in "${SETUPS[@]}"; do
 		name=${s%%|*}
 		rest=${s#*|}
