@@ -101,7 +101,8 @@ drivers:
 	@DRIVERS_SRC="$(DRIVERS_SRC)" $(H)/drivers.sh
 
 clean:
-	rm -rf build/uml build/x86 build/p2p-user build/arm64 build/allmod build/series build/series-check build/series-uml build/logs
+	rm -rf build/uml build/x86 build/p2p-user build/arm64 build/allmod build/series build/series-check build/series-uml build/logs \
+		build/e2e build/e2e-base build/drivers build/drivers-base build/base-src
 	-git -C build/linux worktree prune 2>/dev/null
 
 distclean:

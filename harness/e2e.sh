@@ -29,10 +29,15 @@
 # Logs: build/logs/e2e-<kernel>.log (serial console) and
 # build/logs/e2e-<kernel>.results (the result lines).
 #
-# Usage: e2e.sh [--base] [--demo] [--kernel BZIMAGE [--name NAME]]
+# Usage: e2e.sh [--base] [--recorded-base] [--demo]
+#               [--kernel BZIMAGE [--name NAME]]
 #               [kernel arg...]
 #   (default)        the rlist kernel, then the comparison with the base
 #   --base           the base kernel only (make e2e-base)
+#   --recorded-base  compare with the base results recorded in the repo
+#                    (harness/e2e/base.results, from make e2e-base)
+#                    instead of building and booting the base kernel
+#                    (make test, to stay inside CI's time)
 #   --demo           a short run with readable output (no comparison)
 #   --kernel, --name another kernel to boot instead of the rlist one, and
 #                    the name of its logs (default: rlist)
@@ -51,6 +56,9 @@ KUNITCONFIG=$RLIST_REPO/kunit/qemu-x86/.kunitconfig
 INIT=$RLIST_REPO/harness/e2e/init
 PROG_SRC=$RLIST_REPO/tools/testing/rlist/rdma_verify.c
 TIMEOUT=900
+# The base kernel's results as make e2e-base last produced them, for
+# --recorded-base (make test): copied from build/logs/e2e-base.results.
+RECORDED_BASE=$RLIST_REPO/harness/e2e/base.results
 
 # Cases that fail on the base kernel because of what rlist fixes, as
 # "<case>|<regex of the detail>": each must fail there, for that reason.
@@ -308,19 +316,12 @@ kernel_log() {
 	fi
 }
 
-# Problems of the run of log $1 (kernel name $2: base or another), one
-# per line; nothing if it passed.
-verdict() {
-	local log=$1 name=$2 res known w line c status detail re ok
-	local kre='BUG:|Oops|WARNING:|Kernel panic|general protection fault|Call Trace'
-	local allowed=
+# Problems of result lines $1 of kernel $2 (base or another), one per
+# line: on base, the known failures must fail for their reason and the
+# rest pass; elsewhere every case must pass.
+verdict_results() {
+	local res=$1 name=$2 line c status detail re known
 
-	kre+='|blocked for more than|detected stall'
-
-	[ -s "$log.why" ] && cat "$log.why"
-	grep -q '^E2E-END' "$log" || echo "the guest did not finish (no E2E-END line)"
-	res=$(results_of "$log")
-	[ -n "$res" ] || echo "no result line"
 	while IFS= read -r line; do
 		[ -n "$line" ] || continue
 		c=$(echo "$line" | awk '{ print $2 }')
@@ -340,6 +341,22 @@ verdict() {
 			echo "$c: fails on base for another reason than /$re/: $detail"
 		fi
 	done <<<"$res"
+}
+
+# Problems of the run of log $1 (kernel name $2: base or another), one
+# per line; nothing if it passed.
+verdict() {
+	local log=$1 name=$2 res w line ok
+	local kre='BUG:|Oops|WARNING:|Kernel panic|general protection fault|Call Trace'
+	local allowed=
+
+	kre+='|blocked for more than|detected stall'
+
+	[ -s "$log.why" ] && cat "$log.why"
+	grep -q '^E2E-END' "$log" || echo "the guest did not finish (no E2E-END line)"
+	res=$(results_of "$log")
+	[ -n "$res" ] || echo "no result line"
+	verdict_results "$res" "$name"
 	kernel_log "$log" | grep -E "$kre" | while IFS= read -r line; do
 		ok=
 		if [ "$name" = base ]; then
@@ -401,12 +418,13 @@ compare() {
 
 main() {
 	local base=0 demo=0 kernel=$RLIST_KERNEL name=rlist mode=full start
-	local rc=0 all=$SECONDS base_res=$LOGS/e2e-base.results
+	local rc=0 all=$SECONDS base_res=$LOGS/e2e-base.results recorded=0 why
 
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--base) base=1 ;;
 		--demo) demo=1 ;;
+		--recorded-base) recorded=1 ;;
 		--kernel) kernel=$2; shift ;;
 		--name) name=$2; shift ;;
 		-*) die "unknown option $1" ;;
@@ -434,7 +452,18 @@ main() {
 	fi
 
 	check_kernel "$kernel"
-	if [ "$mode" = full ]; then
+	if [ "$mode" = full ] && [ "$recorded" -eq 1 ]; then
+		base_res=$RECORDED_BASE
+		[ -s "$base_res" ] || die "no $base_res: make e2e-base, then copy build/logs/e2e-base.results there"
+		why=$(verdict_results "$(cat "$base_res")" base)
+		if [ -n "$why" ]; then
+			echo "e2e: the recorded base results $base_res do not pass:" >&2
+			echo "$why" | sed 's/^/  /' >&2
+			rc=1
+		else
+			info "base: the results recorded in $base_res"
+		fi
+	elif [ "$mode" = full ]; then
 		start=$SECONDS
 		build_base
 		took "base kernel build" "$start"

@@ -13,8 +13,11 @@ TIERS=(
 	"kunit-uml $RLIST_REPO/harness/kunit.sh"
 	"kunit-qemu $RLIST_REPO/harness/kunit-qemu.sh"
 	"p2p-user $RLIST_REPO/harness/p2p-user.sh"
+	"e2e $RLIST_REPO/harness/e2e.sh --recorded-base"
 	"kunit-arm64 $RLIST_REPO/harness/kunit-arm64.sh"
 	"check $RLIST_REPO/harness/check.sh"
+	"cocci $RLIST_REPO/harness/cocci.sh --selftest"
+	"cocci-tree $RLIST_REPO/harness/cocci.sh"
 	"ops-build $RLIST_REPO/harness/ops-build.sh"
 	"series $RLIST_REPO/harness/series.sh"
 )
