@@ -14,6 +14,10 @@
  *   intel-iommu or not, whose DMA engine reads the umem at the addresses
  *   the block iterator returns.
  *
+ * ib_umem_dmabuf is registered on a dma-buf exported by the test itself
+ * (pages of its own, mapped with dma_map_sgtable() for the importer), whose
+ * per-page DMA addresses are the reference.
+ *
  * The reference is independent of the code under test: the pages come from
  * pin_user_pages_fast() on the same range, every DMA address is translated
  * back to memory by other means (iommu_iova_to_phys(), dma_to_phys(), the
@@ -25,8 +29,11 @@
 #include <kunit/test.h>
 #include <linux/count_zeros.h>
 #include <linux/cred.h>
+#include <linux/dma-buf.h>
 #include <linux/dma-direct.h>
+#include <linux/dma-resv.h>
 #include <linux/err.h>
+#include <linux/fdtable.h>
 #include <linux/iommu.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
@@ -562,15 +569,23 @@ static void ib_umem_test_errors(struct kunit *test)
 	attempts = a.attempts;
 	KUNIT_EXPECT_GT(test, attempts, 0);
 
-	/* ...then fail each of them in turn. */
+	/*
+	 * ...then fail each of them in turn.  How many there are may vary from
+	 * one registration to the next (GUP may return fewer pages per call):
+	 * one that did not get to allocation k must succeed.
+	 */
 	for (k = 0; k < attempts; k++) {
 		a = (struct rlist_kunit_alloc){ .fail_at = k };
 		umem = ib_umem_get(f->ibdev, addr, (npages - 4) * PAGE_SIZE,
 				   IB_ACCESS_LOCAL_WRITE);
-		KUNIT_EXPECT_EQ_MSG(test, PTR_ERR_OR_ZERO(umem), -ENOMEM,
-				    "allocation %ld failing", k);
-		if (!IS_ERR(umem))
+		if (IS_ERR(umem)) {
+			KUNIT_EXPECT_EQ_MSG(test, PTR_ERR(umem), -ENOMEM,
+					    "allocation %ld failing", k);
+		} else {
+			KUNIT_EXPECT_LE_MSG(test, a.attempts, k,
+					    "allocation %ld failed, no error", k);
 			ib_umem_release(umem);
+		}
 		RLIST_KUNIT_EXPECT_NO_LEAK(test, &a);
 		KUNIT_EXPECT_EQ(test, umem_pinned_vm(), pinned);
 		umem_expect_pins(test, ref, npages - 4, 1);
@@ -623,6 +638,275 @@ static void ib_umem_test_virt_p2p(struct kunit *test)
 	__free_pages(page, 1);
 }
 
+/*
+ * A dma-buf exporter of the test's own pages, some physically contiguous
+ * (order-2 blocks) and some not, which maps them with dma_map_sgtable()
+ * for the importer and records the DMA address of every page it mapped.
+ */
+#define EXP_PAGES	64
+#define EXP_BLOCKS	4	/* order-2 blocks at the start */
+
+struct umem_exp {
+	struct page *pages[EXP_PAGES];
+	dma_addr_t dma[EXP_PAGES];
+	unsigned long map_pages;	/* pages a mapping covers */
+	int map_err;			/* returned by the next mapping */
+	int maps, unmaps;
+};
+
+static struct sg_table *umem_exp_map(struct dma_buf_attachment *attach,
+				     enum dma_data_direction dir)
+{
+	struct umem_exp *e = attach->dmabuf->priv;
+	struct sg_dma_page_iter it;
+	struct sg_table *sgt;
+	unsigned long i = 0;
+	int ret;
+
+	if (e->map_err)
+		return ERR_PTR(e->map_err);
+	sgt = kzalloc(sizeof(*sgt), GFP_KERNEL);
+	if (!sgt)
+		return ERR_PTR(-ENOMEM);
+	ret = sg_alloc_table_from_pages(sgt, e->pages, e->map_pages, 0,
+					e->map_pages << PAGE_SHIFT, GFP_KERNEL);
+	if (ret)
+		goto free;
+	ret = dma_map_sgtable(attach->dev, sgt, dir, 0);
+	if (ret)
+		goto table;
+	for_each_sgtable_dma_page(sgt, &it, 0)
+		e->dma[i++] = sg_page_iter_dma_address(&it);
+	e->maps++;
+	return sgt;
+
+table:
+	sg_free_table(sgt);
+free:
+	kfree(sgt);
+	return ERR_PTR(ret);
+}
+
+static void umem_exp_unmap(struct dma_buf_attachment *attach,
+			   struct sg_table *sgt, enum dma_data_direction dir)
+{
+	struct umem_exp *e = attach->dmabuf->priv;
+
+	dma_unmap_sgtable(attach->dev, sgt, dir, 0);
+	sg_free_table(sgt);
+	kfree(sgt);
+	e->unmaps++;
+}
+
+static int umem_exp_pin(struct dma_buf_attachment *attach)
+{
+	return 0;
+}
+
+static void umem_exp_unpin(struct dma_buf_attachment *attach)
+{
+}
+
+static void umem_exp_release(struct dma_buf *dmabuf)
+{
+}
+
+static const struct dma_buf_ops umem_exp_ops = {
+	.pin = umem_exp_pin,
+	.unpin = umem_exp_unpin,
+	.map_dma_buf = umem_exp_map,
+	.unmap_dma_buf = umem_exp_unmap,
+	.release = umem_exp_release,
+};
+
+static void umem_exp_free(void *data)
+{
+	struct umem_exp *e = data;
+	unsigned long i;
+
+	for (i = 0; i < EXP_PAGES; i++) {
+		if (i < EXP_BLOCKS * 4 && i % 4)
+			continue;
+		if (e->pages[i])
+			__free_pages(e->pages[i], i < EXP_BLOCKS * 4 ? 2 : 0);
+	}
+}
+
+static void umem_close_fd(void *data)
+{
+	close_fd((unsigned long)data);
+}
+
+/* The exporter, its pages filled with the pattern, and an fd of its buffer. */
+static struct umem_exp *umem_exp_create(struct kunit *test, int *fd)
+{
+	DEFINE_DMA_BUF_EXPORT_INFO(info);
+	struct dma_buf *dmabuf;
+	struct umem_exp *e;
+	unsigned long i;
+
+	e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, umem_exp_free,
+							e), 0);
+	for (i = 0; i < EXP_PAGES; i++) {
+		if (i < EXP_BLOCKS * 4 && i % 4) {
+			e->pages[i] = e->pages[i - 1] + 1;
+			continue;
+		}
+		e->pages[i] = alloc_pages(GFP_KERNEL,
+					  i < EXP_BLOCKS * 4 ? 2 : 0);
+		KUNIT_ASSERT_NOT_NULL(test, e->pages[i]);
+	}
+	for (i = 0; i < EXP_PAGES; i++)
+		umem_pattern(page_address(e->pages[i]), PAGE_SIZE,
+			     (u64)i * PAGE_SIZE, umem_cur->seed);
+	e->map_pages = EXP_PAGES;
+
+	info.ops = &umem_exp_ops;
+	info.size = EXP_PAGES * PAGE_SIZE;
+	info.flags = O_RDWR;
+	info.priv = e;
+	dmabuf = dma_buf_export(&info);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dmabuf));
+	*fd = dma_buf_fd(dmabuf, O_CLOEXEC);
+	if (*fd < 0)
+		dma_buf_put(dmabuf);
+	KUNIT_ASSERT_GE(test, *fd, 0);
+	KUNIT_ASSERT_EQ(test,
+			kunit_add_action_or_reset(test, umem_close_fd,
+						  (void *)(unsigned long)*fd),
+			0);
+	return e;
+}
+
+/* The errno of a registration that must fail (released if it did not). */
+static long umem_dmabuf_err(unsigned long offset, size_t size, int fd)
+{
+	struct ib_umem_dmabuf *ud;
+
+	ud = ib_umem_dmabuf_get_pinned(umem_cur->ibdev, offset, size, fd, 0);
+	if (IS_ERR(ud))
+		return PTR_ERR(ud);
+	ib_umem_release(&ud->umem);
+	return 0;
+}
+
+/*
+ * ib_umem_dmabuf: the umem's DMA list is the part of the exporter's mapping
+ * that covers the umem's pages, so that blocks, best page size and DMA
+ * offsets are what they are for the same pages pinned by ib_umem_get();
+ * release unmaps what was mapped.  Bad ranges, a mapping that does not
+ * cover the umem, a failing exporter and failing list allocations are
+ * refused with their errno, leaving nothing mapped or allocated.
+ */
+static void ib_umem_test_dmabuf(struct kunit *test)
+{
+	const unsigned long first = 3, npages = 56;
+	const unsigned long offset = first * PAGE_SIZE + UMEM_HEAD;
+	const size_t size = npages * PAGE_SIZE - UMEM_HEAD - UMEM_TAIL;
+	const unsigned long bitmap = SZ_4K | SZ_8K | SZ_16K | SZ_64K | SZ_2M;
+	const u64 virts[] = { offset, 5 * SZ_2M + UMEM_HEAD };
+	struct umem_fix *f = umem_cur;
+	struct ib_umem_dmabuf *ud;
+	struct rlist_kunit_alloc a;
+	struct ib_block_iter biter;
+	struct umem_exp *e;
+	struct ib_umem *umem;
+	dma_addr_t *dma;
+	long attempts, k;
+	unsigned long i;
+	int fd;
+
+	e = umem_exp_create(test, &fd);
+	dma = kunit_kcalloc(test, npages, sizeof(*dma), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, dma);
+
+	ud = ib_umem_dmabuf_get_pinned(f->ibdev, offset, size, fd,
+				       IB_ACCESS_LOCAL_WRITE);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(ud), "error %ld", PTR_ERR(ud));
+	umem = &ud->umem;
+	KUNIT_EXPECT_EQ(test, e->maps, 1);
+	for (i = 0; i < npages; i++)
+		dma[i] = e->dma[first + i];
+
+	KUNIT_EXPECT_EQ(test, ib_umem_length(umem), size);
+	KUNIT_EXPECT_EQ(test, ib_umem_offset(umem), UMEM_HEAD);
+	KUNIT_EXPECT_EQ(test, ib_umem_num_pages(umem), npages);
+	KUNIT_EXPECT_EQ(test, (u64)ib_umem_first_dma_addr(umem), (u64)dma[0]);
+	for (i = 0; i < ARRAY_SIZE(virts); i++) {
+		unsigned long want = ref_best_pgsz(dma, npages, UMEM_HEAD, size,
+						   bitmap, virts[i]);
+		unsigned long got = ib_umem_find_best_pgsz(umem, bitmap,
+							   virts[i]);
+
+		KUNIT_EXPECT_EQ_MSG(test, got, want, "virt %#llx", virts[i]);
+		if (got)
+			umem_expect_blocks(test, umem, dma, got, virts[i]);
+	}
+	umem_expect_blocks(test, umem, dma, PAGE_SIZE, offset);
+
+	/* The bytes at the blocks' DMA addresses are the buffer's. */
+	i = 0;
+	rdma_umem_for_each_dma_block(umem, &biter, PAGE_SIZE) {
+		if (i >= npages)
+			break;
+		umem_expect_pattern(test, "dma-buf block",
+				    umem_dma_to_cpu(test,
+						    rdma_block_iter_dma_address(&biter),
+						    e->pages[first + i]),
+				    PAGE_SIZE, (first + i) * PAGE_SIZE);
+		i++;
+	}
+	KUNIT_EXPECT_EQ(test, i, npages);
+	ib_umem_release(umem);
+	KUNIT_EXPECT_EQ(test, e->unmaps, e->maps);
+
+	/* Past the end of the buffer, or an empty range. */
+	KUNIT_EXPECT_EQ(test, umem_dmabuf_err((EXP_PAGES - 2) * PAGE_SIZE,
+					      3 * PAGE_SIZE, fd), -EINVAL);
+	KUNIT_EXPECT_EQ(test, umem_dmabuf_err(ULONG_MAX - 10, 100, fd),
+			-EINVAL);
+
+	/* A mapping that stops short of the umem; a failing exporter. */
+	e->map_pages = first + npages - 1;
+	KUNIT_EXPECT_EQ(test, umem_dmabuf_err(offset, size, fd), -EINVAL);
+	KUNIT_EXPECT_EQ(test, e->unmaps, e->maps);
+	e->map_pages = EXP_PAGES;
+	e->map_err = -ENOMEM;
+	KUNIT_EXPECT_EQ(test, umem_dmabuf_err(offset, size, fd), -ENOMEM);
+	e->map_err = 0;
+
+	/*
+	 * Every allocation of the DMA list failing in turn.  With swiotlb
+	 * forced, each mapping bounces to other slots, whose contiguity, hence
+	 * the number of list ranges and allocations, varies: a registration
+	 * that did not get to allocation k must succeed.
+	 */
+	a = (struct rlist_kunit_alloc){ .fail_at = -1 };
+	rlist_kunit_alloc_track(test, &a);
+	ud = ib_umem_dmabuf_get_pinned(f->ibdev, offset, size, fd, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ud));
+	ib_umem_release(&ud->umem);
+	RLIST_KUNIT_EXPECT_NO_LEAK(test, &a);
+	attempts = a.attempts;
+	for (k = 0; k < attempts; k++) {
+		a = (struct rlist_kunit_alloc){ .fail_at = k };
+		ud = ib_umem_dmabuf_get_pinned(f->ibdev, offset, size, fd, 0);
+		if (IS_ERR(ud)) {
+			KUNIT_EXPECT_EQ_MSG(test, PTR_ERR(ud), -ENOMEM,
+					    "allocation %ld failing", k);
+		} else {
+			KUNIT_EXPECT_LE_MSG(test, a.attempts, k,
+					    "allocation %ld failed, no error", k);
+			ib_umem_release(&ud->umem);
+		}
+		RLIST_KUNIT_EXPECT_NO_LEAK(test, &a);
+	}
+	kunit_info(test, "%ld list allocations failed in turn\n", attempts);
+	KUNIT_EXPECT_EQ(test, e->unmaps, e->maps);
+}
+
 static const enum umem_kind umem_kinds[] = { UMEM_DIRECT, UMEM_VIRT };
 
 static void umem_kind_desc(const enum umem_kind *kind, char *desc)
@@ -657,6 +941,7 @@ static struct kunit_case ib_umem_test_cases[] = {
 	KUNIT_CASE_PARAM(ib_umem_test_memlock, umem_kind_gen_params),
 	KUNIT_CASE_PARAM(ib_umem_test_errors, umem_kind_gen_params),
 	KUNIT_CASE(ib_umem_test_virt_p2p),
+	KUNIT_CASE(ib_umem_test_dmabuf),
 	{}
 };
 
@@ -683,6 +968,7 @@ static struct kunit_case ib_umem_edu_test_cases[] = {
 	KUNIT_CASE_SLOW(ib_umem_test_map),
 	KUNIT_CASE(ib_umem_test_dirty),
 	KUNIT_CASE(ib_umem_test_errors),
+	KUNIT_CASE(ib_umem_test_dmabuf),
 	{}
 };
 
