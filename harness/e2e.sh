@@ -95,18 +95,6 @@ QEMU_ARGS+=" $P2P"
 APPEND="console=ttyS0 kunit.enable=0 rdinit=/init panic=-1 oops=panic"
 APPEND+=" loglevel=5 printk.time=1"
 
-# $1 is missing or older than one of the other files.
-stale() {
-	local out=$1 f
-
-	shift
-	[ -e "$out" ] || return 0
-	for f in "$@"; do
-		[ "$f" -nt "$out" ] && return 0
-	done
-	return 1
-}
-
 # Prints "<what>: N s" for a part that started at $2 (in $SECONDS).
 took() {
 	echo "==> time: $1: $((SECONDS - $2)) s"

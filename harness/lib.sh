@@ -205,3 +205,15 @@ kunit_counts() {
 	done
 	echo "${passed:-0} $failed"
 }
+
+# $1 is missing or older than one of the other files.
+stale() {
+	local out=$1 f
+
+	shift
+	[ -e "$out" ] || return 0
+	for f in "$@"; do
+		[ "$f" -nt "$out" ] && return 0
+	done
+	return 1
+}

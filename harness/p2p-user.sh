@@ -76,18 +76,6 @@ check_kernel() {
 	done
 }
 
-# $1 is missing or older than one of the other files.
-stale() {
-	local out=$1 f
-
-	shift
-	[ -e "$out" ] || return 0
-	for f in "$@"; do
-		[ "$f" -nt "$out" ] && return 0
-	done
-	return 1
-}
-
 # The static program, gen_init_cpio and the initramfs, rebuilt when stale.
 build_initramfs() {
 	local gen=$OUT/gen_init_cpio prog=$OUT/p2pmem_pin list=$OUT/initramfs.list
