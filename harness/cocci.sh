@@ -192,8 +192,20 @@ do_patch() {
 	return 0
 }
 
+# The per-script counts of report output $1 must be $2.
+expect_counts() {
+	local got
+
+	got=$(sed -n 's/^cocci: //p' "$1" | sed 's/ total=.*//')
+	[ "$got" = "$2" ] || {
+		cat "$1"
+		die "selftest: counts \"$got\", expected \"$2\""
+	}
+	echo "    $got"
+}
+
 selftest() {
-	local drv=$TMP/fake_drv want got rc
+	local drv=$TMP/fake_drv rc
 
 	mkdir -p "$drv"
 	cp "$COCCI_DIR/tests/fake_drv.c" "$drv/"
@@ -201,12 +213,7 @@ selftest() {
 	rc=0
 	DIR=$drv MODE=report do_report >"$TMP/before.txt" || rc=$?
 	[ "$rc" -ne 0 ] || die "selftest: report mode found nothing on the fixture"
-	got=$(sed -n 's/^cocci: //p' "$TMP/before.txt" | sed 's/ total=.*//')
-	[ "$got" = "$SELFTEST_BEFORE" ] || {
-		cat "$TMP/before.txt"
-		die "selftest: counts \"$got\", expected \"$SELFTEST_BEFORE\""
-	}
-	echo "    $got"
+	expect_counts "$TMP/before.txt" "$SELFTEST_BEFORE"
 	info "selftest: patch on the fixture, IN_PLACE"
 	DIR=$drv IN_PLACE=1 do_patch >"$TMP/patch.diff" 2>"$TMP/patch.err" || {
 		cat "$TMP/patch.err" >&2
@@ -219,13 +226,7 @@ selftest() {
 	info "selftest: report on the conversion"
 	rc=0
 	DIR=$drv do_report >"$TMP/after.txt" || rc=$?
-	want=$SELFTEST_AFTER
-	got=$(sed -n 's/^cocci: //p' "$TMP/after.txt" | sed 's/ total=.*//')
-	[ "$got" = "$want" ] || {
-		cat "$TMP/after.txt"
-		die "selftest: counts \"$got\", expected \"$want\""
-	}
-	echo "    $got"
+	expect_counts "$TMP/after.txt" "$SELFTEST_AFTER"
 	info "selftest: context and org modes"
 	[ -n "$(DIR=$drv do_mode context)" ] ||
 		die "selftest: context mode printed nothing"
