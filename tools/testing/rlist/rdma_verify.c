@@ -58,6 +58,9 @@
 #define SZ_2M		(2UL << 20)
 #define MAX_AT		64
 
+/* uint64_t is unsigned long on x86_64, the only target of this tool. */
+#define ull unsigned long long
+
 enum mem_kind { MEM_PAGE, MEM_SCATTER, MEM_THP, MEM_HUGETLB, MEM_HUGETLBFS,
 		MEM_P2PMEM };
 
@@ -170,7 +173,7 @@ static void fill_pattern(uint8_t *buf, uint64_t seed, uint64_t off,
  * Compares @len bytes at @buf with the pattern of MR offset @off; on a
  * mismatch records the first differing byte and the count.
  */
-static bool check_pattern(const char *what, const volatile uint8_t *buf,
+static bool check_pattern(const char *what, const uint8_t *buf,
 			  uint64_t seed, uint64_t off, uint64_t len)
 {
 	uint64_t i, bad = 0, first = 0;
@@ -188,8 +191,9 @@ static bool check_pattern(const char *what, const volatile uint8_t *buf,
 		}
 	}
 	if (bad)
-		fail("%s: %" PRIu64 " of %" PRIu64 " bytes differ, first at MR offset %" PRIu64 " (0x%" PRIx64 "): want 0x%02x got 0x%02x",
-		     what, bad, len, off + first, off + first, want, got);
+		fail("%s: %llu of %llu bytes differ, first at +%llu (%#llx): want %#04x got %#04x",
+		     what, (ull)bad, (ull)len, (ull)(off + first),
+		     (ull)(off + first), want, got);
 	return !bad;
 }
 
@@ -249,30 +253,30 @@ static bool parse_at(char *list)
 	return o.nr_at > 0;
 }
 
-static void usage(FILE *f)
+static void print_help(FILE *f)
 {
 	fprintf(f,
-"usage: rdma_verify [options]\n"
-"  -d, --device NAME      verbs device (default: the first one)\n"
-"  -g, --gid-index N      GID index (default: the RoCEv2 GID of an IPv4 address)\n"
-"  -n, --name NAME        case name of the result line (default: verify_<mem>)\n"
-"  -m, --mem KIND[=PATH]  page (4 KiB pages, default), scatter (4 KiB pages in\n"
-"                         scattered physical pages), thp (MADV_HUGEPAGE, 2 MiB\n"
-"                         aligned), hugetlb (MAP_HUGETLB), hugetlbfs=MOUNT (a\n"
-"                         MAP_SHARED file there), p2pmem[=FILE] (an NVMe CMB's\n"
-"                         p2pmem/allocate, found in sysfs by default)\n"
-"  -s, --size BYTES       size of the memory (default 64K)\n"
-"  -o, --offset BYTES     the MR starts at this offset of the memory (default 0)\n"
-"  -l, --length BYTES     MR length (default: size - offset)\n"
-"  -c, --chunk BYTES      bytes per transfer (default: the MR length)\n"
-"  -a, --at LIST          MR offsets of the transfers, comma-separated, \"end\"\n"
-"                         for length - chunk (default 0)\n"
-"  -S, --seed N           pattern seed (default 1)\n"
-"  -e, --events           wait for completions on a completion channel\n"
-"                         (default: poll the CQ)\n"
-"  -t, --timeout SECONDS  give up on a work request after this (default 30)\n"
-"BYTES: a sum like 4G-512K+3 (K, M, G suffixes).\n"
-"RDMA_VERIFY_CORRUPT=N: flip byte N of every source (the case must fail).\n");
+		"usage: rdma_verify [options]\n"
+		"  -d, --device NAME      verbs device (default: the first one)\n"
+		"  -g, --gid-index N      GID index (default: the RoCEv2 GID of an IPv4 address)\n"
+		"  -n, --name NAME        case name of the result line (default: verify_<mem>)\n"
+		"  -m, --mem KIND[=PATH]  page (4 KiB pages, default), scatter (4 KiB pages in\n"
+		"                         scattered physical pages), thp (MADV_HUGEPAGE, 2 MiB\n"
+		"                         aligned), hugetlb (MAP_HUGETLB), hugetlbfs=MOUNT (a\n"
+		"                         MAP_SHARED file there), p2pmem[=FILE] (an NVMe CMB's\n"
+		"                         p2pmem/allocate, found in sysfs by default)\n"
+		"  -s, --size BYTES       size of the memory (default 64K)\n"
+		"  -o, --offset BYTES     the MR starts at this offset of the memory (default 0)\n"
+		"  -l, --length BYTES     MR length (default: size - offset)\n"
+		"  -c, --chunk BYTES      bytes per transfer (default: the MR length)\n"
+		"  -a, --at LIST          MR offsets of the transfers, comma-separated, \"end\"\n"
+		"                         for length - chunk (default 0)\n"
+		"  -S, --seed N           pattern seed (default 1)\n"
+		"  -e, --events           wait for completions on a completion channel\n"
+		"                         (default: poll the CQ)\n"
+		"  -t, --timeout SECONDS  give up on a work request after this (default 30)\n"
+		"BYTES: a sum like 4G-512K+3 (K, M, G suffixes).\n"
+		"RDMA_VERIFY_CORRUPT=N: flip byte N of every source (the case must fail).\n");
 }
 
 static int parse_args(int argc, char **argv)
@@ -360,7 +364,7 @@ static int parse_args(int argc, char **argv)
 				goto bad;
 			break;
 		case 'h':
-			usage(stdout);
+			print_help(stdout);
 			exit(0);
 		default:
 			goto bad;
@@ -396,7 +400,7 @@ static int parse_args(int argc, char **argv)
 	}
 	return 0;
 bad:
-	usage(stderr);
+	print_help(stderr);
 	return -1;
 }
 
@@ -465,10 +469,10 @@ static int scatter_pages(uint8_t *buf, uint64_t size)
 			contig++;
 	}
 	close(pm);
-	info("scatter: %" PRIu64 " pages, %" PRIu64 " physically contiguous with the previous one",
+	info("scatter: %lu pages, %lu physically contiguous with the previous one",
 	     n, contig);
 	if (contig > n / 4) {
-		fail("scatter: %" PRIu64 " of %" PRIu64 " pages are contiguous: not scattered",
+		fail("scatter: %lu of %lu pages are contiguous: not scattered",
 		     contig, n);
 		return -1;
 	}
@@ -578,7 +582,7 @@ static uint8_t *map_memory(void)
 			break;
 		return p;
 	}
-	fail("mmap of %" PRIu64 " bytes of %s memory: %s (errno %d)", o.size,
+	fail("mmap of %lu bytes of %s memory: %s (errno %d)", o.size,
 	     mem_names[o.mem], strerror(errno), errno);
 	return NULL;
 }
@@ -804,11 +808,11 @@ static struct ibv_mr *reg(struct verbs *v, const char *what, void *addr,
 	struct ibv_mr *mr = ibv_reg_mr(v->pd, addr, len, access);
 
 	if (!mr) {
-		fail("ibv_reg_mr of the %s (%" PRIu64 " bytes at %p): %s (errno %d)",
+		fail("ibv_reg_mr of the %s (%lu bytes at %p): %s (errno %d)",
 		     what, len, addr, strerror(errno), errno);
 		return NULL;
 	}
-	info("%s MR: %" PRIu64 " bytes at %p registered in %.3f s", what, len,
+	info("%s MR: %lu bytes at %p registered in %.3f s", what, len,
 	     addr, now() - t);
 	return mr;
 }
@@ -829,22 +833,22 @@ static int transfer(struct verbs *v, struct ibv_mr *mr, uint8_t *src,
 		src[o.corrupt_at % len] ^= 0x5a;
 	memset(dst, 0, len);
 
-	snprintf(what, sizeof(what), "WRITE into the MR at %" PRIu64, off);
+	snprintf(what, sizeof(what), "WRITE into the MR at %lu", off);
 	if (rdma_op(v, IBV_WR_RDMA_WRITE, what, src, src_mr->lkey,
 		    (uintptr_t)t, mr->rkey, len))
 		return -1;
-	snprintf(what, sizeof(what), "CPU view of the MR after the WRITE at %" PRIu64,
+	snprintf(what, sizeof(what), "CPU view of the MR after the WRITE at %lu",
 		 off);
 	ok &= check_pattern(what, t, o.seed, off, len);
 
-	snprintf(what, sizeof(what), "READ from the MR at %" PRIu64, off);
+	snprintf(what, sizeof(what), "READ from the MR at %lu", off);
 	if (rdma_op(v, IBV_WR_RDMA_READ, what, dst, dst_mr->lkey,
 		    (uintptr_t)t, mr->rkey, len))
 		return -1;
 	ok &= check_pattern(what, dst, o.seed, off, len);
 
 	memset(dst, 0, len);
-	snprintf(what, sizeof(what), "WRITE from the MR (local) at %" PRIu64,
+	snprintf(what, sizeof(what), "WRITE from the MR (local) at %lu",
 		 off);
 	if (rdma_op(v, IBV_WR_RDMA_WRITE, what, t, mr->lkey, (uintptr_t)dst,
 		    dst_mr->rkey, len))
@@ -874,9 +878,10 @@ int main(int argc, char **argv)
 	if (parse_args(argc, argv))
 		return 2;
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	info("%s: %s memory, %" PRIu64 " bytes, MR at +%" PRIu64 " length %" PRIu64 ", %d transfer(s) of %" PRIu64 " bytes, seed %" PRIu64 "%s",
-	     o.name, mem_names[o.mem], o.size, o.offset, o.length, o.nr_at,
-	     o.chunk, o.seed, o.corrupt ? ", CORRUPTING the sources" : "");
+	info("%s: %s memory, %llu B, MR at +%llu length %llu, %d transfers of %llu B, seed %llu%s",
+	     o.name, mem_names[o.mem], (ull)o.size, (ull)o.offset,
+	     (ull)o.length, o.nr_at, (ull)o.chunk, (ull)o.seed,
+	     o.corrupt ? ", CORRUPTING the sources" : "");
 
 	if (verbs_open(&v))
 		goto out;
@@ -901,7 +906,7 @@ int main(int argc, char **argv)
 		kb = anon_huge_kb(mem);
 		info("AnonHugePages of the THP mapping: %ld kB", kb);
 		if (kb >= 0 && (uint64_t)kb < o.size / 2 / 1024)
-			fail("THP: only %ld kB of %" PRIu64 " in huge pages",
+			fail("THP: only %ld kB of %lu in huge pages",
 			     kb, o.size >> 10);
 	}
 	for (i = 0; i < o.nr_at; i++) {
@@ -910,8 +915,8 @@ int main(int argc, char **argv)
 		if (transfer(&v, mr, src, src_mr, dst, dst_mr, o.at[i]))
 			continue;
 		moved += o.chunk;
-		info("MR offset %" PRIu64 " length %" PRIu64 ": WRITE, CPU check, READ, local WRITE ok in %.3f s",
-		     o.at[i], o.chunk, now() - t);
+		info("MR offset %llu length %llu: WRITE, CPU check, READ, local WRITE ok in %.3f s",
+		     (ull)o.at[i], (ull)o.chunk, now() - t);
 	}
 	if (ibv_dereg_mr(mr))
 		fail("ibv_dereg_mr: %s", strerror(errno));
@@ -920,7 +925,9 @@ out:
 		printf("E2E %s FAIL %s\n", o.name, detail);
 		return 1;
 	}
-	printf("E2E %s PASS %d transfer(s), %" PRIu64 " bytes checked 3 times, MR %" PRIu64 " bytes of %s memory, %.1f s\n",
-	     o.name, o.nr_at, moved, o.length, mem_names[o.mem], now() - t0);
+	printf("E2E %s PASS %d transfer(s), %llu bytes checked 3 times, ",
+	       o.name, o.nr_at, (ull)moved);
+	printf("MR %llu bytes of %s memory, %.1f s\n",
+	       (ull)o.length, mem_names[o.mem], now() - t0);
 	return 0;
 }
