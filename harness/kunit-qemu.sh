@@ -95,6 +95,7 @@ build() {
 	set +e
 	(cd "$TREE" && python3 tools/testing/kunit/kunit.py build --arch=x86_64 \
 		--build_dir="$X86_DIR" --kunitconfig="$RLIST_REPO/kunit/qemu-x86" \
+		--kunitconfig="$SANITIZERS" \
 		--jobs="${JOBS:-2}" --make_options "CC=$KCC") 2>&1 | tee "$log" | grep --line-buffered -E '^\[[0-9:]+\] (Configuring|Building|Elapsed|.*(FAILED|ERROR))|error:'
 	rc=${PIPESTATUS[0]}
 	set -e
@@ -143,6 +144,10 @@ run_setup() {
 		# CONFIG_DMA_API_DEBUG found misuse outside the test that
 		# provokes it on purpose.
 		why="DMA API debugging reported an error"
+	elif ! sanitizer_reports "$log" >&2; then
+		why="sanitizer report above"
+	elif ! why=$(kmemleak_ran "$json" 2>&1); then
+		:
 	elif ! why=$(edu_suite_ran "$json" \
 		     "$([[ "$qargs" == *intel-iommu* ]] && echo iommu || echo noiommu)" 2>&1); then
 		:

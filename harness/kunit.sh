@@ -11,7 +11,7 @@ set -euo pipefail
 
 main() {
 	local log=$LOGS/kunit-uml.log json=$LOGS/kunit-uml.json
-	local summary=$LOGS/kunit-uml.summary rc line passed failed other
+	local summary=$LOGS/kunit-uml.summary rc line passed failed other why
 
 	require_tree
 	mkdir -p "$LOGS" "$CCACHE_DIR"
@@ -19,7 +19,7 @@ main() {
 	info "kunit.py run --arch=um (log: $log)"
 	set +e
 	(cd "$TREE" && python3 tools/testing/kunit/kunit.py run --arch=um \
-		--build_dir="$BUILD/uml" --kunitconfig="$RLIST_REPO/kunit/uml" \
+		--build_dir="$BUILD/uml" --kunitconfig="$RLIST_REPO/kunit/uml" --kunitconfig="$SANITIZERS" \
 		--jobs="${JOBS:-2}" --make_options "CC=$KCC" --timeout=300 \
 		--json="$json") 2>&1 | tee "$log" | grep --line-buffered -E '^\[[0-9:]+\] (Configuring|Building|Starting|Testing complete|Elapsed|.*(FAILED|CRASHED|ERROR))|error:'
 	rc=${PIPESTATUS[0]}
@@ -43,6 +43,14 @@ main() {
 	echo "kunit-uml: $passed passed, $failed failed"
 	if [ "$rc" -ne 0 ] || [ "$failed" -ne 0 ]; then
 		echo "kunit-uml: FAILED (kunit.py exit status $rc, full log in $log)" >&2
+		exit 1
+	fi
+	if ! sanitizer_reports "$log" >&2; then
+		echo "kunit-uml: FAILED (sanitizer report above, full log in $log)" >&2
+		exit 1
+	fi
+	if ! why=$(kmemleak_ran "$json" 2>&1); then
+		echo "kunit-uml: FAILED ($why)" >&2
 		exit 1
 	fi
 }
