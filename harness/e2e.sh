@@ -339,6 +339,7 @@ verdict() {
 	local allowed=
 
 	kre+='|blocked for more than|detected stall'
+	kre+="|$SANITIZER_REPORT"
 
 	[ -s "$log.why" ] && cat "$log.why"
 	grep -q '^E2E-END' "$log" || echo "the guest did not finish (no E2E-END line)"
