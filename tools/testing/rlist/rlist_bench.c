@@ -11,7 +11,7 @@
  * UML hostfs root (then mounts what it needs and powers off at the end).
  *
  * Usage: rlist_bench [-p path] [-s 1M,64M,1G] [-r reps_small] [-R reps_1G]
- *	[-i 4k,folio,mixed] [-n (no pipeline)]
+ *	[-i 4k,folio,mixed] [-n (no pipeline)] [-P max_pipeline_size]
  * As init, the options come after "--" on the kernel command line.
  */
 #define _GNU_SOURCE
@@ -39,9 +39,10 @@ static const char * const stage_names[] = {
 };
 
 static const char *path_name = "?";
-static unsigned int reps_small = 7, reps_big = 3;
+static unsigned int reps_small = 11, reps_big = 5;
 static int fd = -1;
 static int failures;
+static uint64_t pipeline_max = ~0ULL;
 
 struct stat3 {
 	double med, min, max;	/* ns per page */
@@ -94,7 +95,8 @@ static void print_header(const struct rlist_bench_info *info)
 	       path_name, info->name, info->iommu, info->swiotlb,
 	       info->kprobes ? "on" : "off (no kprobes)");
 	printf("# ns/page: median of the timed repetitions (min..max), per 4 KiB page; ratio = rlist/sg,\n"
-	       "#   \"~\" when the min..max ranges of the two sides overlap (inside the noise).\n"
+	       "#   \"~\" when the min..max ranges of the two sides overlap (inside the noise); \"-\" when both\n"
+	       "#   sides together take less than 1 us for the whole list (nothing to compare).\n"
 	       "# B/page: list memory after the map / pages (sg: sg_append_table + chain chunks as allocated;\n"
 	       "#   rlist: struct rlist_cpu + struct rlist_dma + rlist_memory() of both; pipeline: + the page of page pointers).\n"
 	       "# allocs, steps, iotlb: counted in one untimed repetition with kprobes on the bench task:\n"
@@ -160,7 +162,7 @@ static void report(const struct rlist_bench_run *r, unsigned int first,
 		struct stat3 s[2];
 		char c[6][24];
 		char sgs[32], rls[32], ratio[16];
-		double rat = 0;
+		double rat = -1;
 		int noise = 0, side;
 
 		for (side = 0; side < 2; side++) {
@@ -178,7 +180,9 @@ static void report(const struct rlist_bench_run *r, unsigned int first,
 		else
 			snprintf(rls, sizeof(rls), "%.2f (%.2f..%.2f)",
 				 s[1].med, s[1].min, s[1].max);
-		if (!r->err[0] && !r->err[1] && s[0].med > 0) {
+		/* Below 1 us for the whole list, there is nothing to compare. */
+		if (!r->err[0] && !r->err[1] && s[0].med > 0 &&
+		    (s[0].med + s[1].med) * r->npages >= 1000) {
 			rat = s[1].med / s[0].med;
 			noise = s[0].min <= s[1].max && s[1].min <= s[0].max;
 			snprintf(ratio, sizeof(ratio), "%s%.3f",
@@ -200,6 +204,12 @@ static void report(const struct rlist_bench_run *r, unsigned int first,
 		       (double)r->mem[0] / r->npages,
 		       (double)r->mem[1] / r->npages, c[0], c[1], c[2], c[3],
 		       c[4], c[5]);
+		if (st == RLIST_BENCH_MAP || st == RLIST_BENCH_PIPELINE)
+			printf("# %s %s %s, whole list (median): sg %.1f us, rlist %.1f us\n",
+			       input_names[r->input], size_str(r->bytes),
+			       stage_names[st],
+			       r->err[0] ? -1.0 : s[0].med * r->npages / 1000,
+			       r->err[1] ? -1.0 : s[1].med * r->npages / 1000);
 		printf("DATA %s %s %s %s %.3f %.3f %.4f %d %.3f %.3f\n",
 		       path_name, input_names[r->input], size_str(r->bytes),
 		       stage_names[st], r->err[0] ? -1.0 : s[0].med,
@@ -297,7 +307,7 @@ int main(int argc, char **argv)
 	struct rlist_bench_info info;
 	int opt, pipeline = 1, init = getpid() == 1;
 
-	while ((opt = getopt(argc, argv, "p:s:r:R:i:n")) != -1) {
+	while ((opt = getopt(argc, argv, "p:s:r:R:i:nP:")) != -1) {
 		switch (opt) {
 		case 'p':
 			path_name = optarg;
@@ -319,6 +329,9 @@ int main(int argc, char **argv)
 			break;
 		case 'n':
 			pipeline = 0;
+			break;
+		case 'P':
+			pipeline_max = parse_size(optarg);
 			break;
 		default:
 			fprintf(stderr, "usage: see the header of %s\n", __FILE__);
@@ -350,7 +363,7 @@ int main(int argc, char **argv)
 				run_one(in, sizes[i], 0);
 	for (in = 0; pipeline && in < 3; in++)
 		for (i = 0; i < nsizes; i++)
-			if (inputs & (1U << in))
+			if ((inputs & (1U << in)) && sizes[i] <= pipeline_max)
 				run_one(in, sizes[i], 1);
 out:
 	printf("# rlist_bench: %s: %s\n", path_name,
