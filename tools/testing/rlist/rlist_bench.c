@@ -94,7 +94,8 @@ static void print_header(const struct rlist_bench_info *info)
 	printf("# rlist_bench: path %s, device %s (iommu %u, swiotlb forced %u, counters %s)\n",
 	       path_name, info->name, info->iommu, info->swiotlb,
 	       info->kprobes ? "on" : "off (no kprobes)");
-	printf("# ns/page: median of the timed repetitions (min..max), per 4 KiB page; ratio = rlist/sg,\n"
+	printf("# ns/page: median of the timed repetitions (min..max), per 4 KiB page;\n"
+	       "#   ratio = rlist/sg,\n"
 	       "#   \"~\" when the min..max ranges of the two sides overlap (inside the noise); \"-\" when both\n"
 	       "#   sides together take less than 1 us for the whole list (nothing to compare).\n"
 	       "# B/page: list memory after the map / pages (sg: sg_append_table + chain chunks as allocated;\n"
@@ -118,16 +119,18 @@ static void report(const struct rlist_bench_run *r, unsigned int first,
 {
 	unsigned int st, reps = r->reps;
 
-	printf("# %s %s%s: %llu pages, %llu ranges (expected %llu), sg %llu/%llu entries (cpu/dma), rlist %llu/%llu entries%s, blocks %llu/%llu, checks %s%s\n",
+	printf("# %s %s%s: %llu pages, %llu ranges (expected %llu), ",
 	       input_names[r->input], size_str(r->bytes),
 	       r->uaddr ? " pipeline" : "",
 	       (unsigned long long)r->npages, (unsigned long long)r->nranges,
-	       (unsigned long long)r->expected_ranges,
+	       (unsigned long long)r->expected_ranges);
+	printf("sg %llu/%llu entries (cpu/dma), rlist %llu/%llu entries%s, ",
 	       (unsigned long long)r->sg_nents,
 	       (unsigned long long)r->sg_dma_nents,
 	       (unsigned long long)r->rl_entries,
 	       (unsigned long long)r->rl_dma_entries,
-	       r->identity ? " (identity)" : "",
+	       r->identity ? " (identity)" : "");
+	printf("blocks %llu/%llu, checks %s%s\n",
 	       (unsigned long long)r->blocks[0],
 	       (unsigned long long)r->blocks[1],
 	       r->check & RLIST_BENCH_CHECK_BLOCKS ? "blocks" : "",
