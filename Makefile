@@ -22,10 +22,10 @@ export KCC BUILD CCACHE_DIR JOBS FORCE
 
 H := harness
 
-.PHONY: help deps tree refresh kunit kunit-qemu p2p-user e2e e2e-base kunit-arm64 ops-build run check series test clean distclean cocci drivers
+.PHONY: help deps tree refresh kunit kunit-qemu p2p-user e2e e2e-base kunit-arm64 ops-build run check series test clean distclean cocci drivers bench
 
 help:
-	@echo "targets: deps tree refresh kunit kunit-qemu p2p-user e2e e2e-base kunit-arm64 ops-build run check series test clean distclean cocci drivers"
+	@echo "targets: deps tree refresh kunit kunit-qemu p2p-user e2e e2e-base kunit-arm64 ops-build run check series test clean distclean cocci drivers bench"
 	@echo "main job: make run    tests: make test    (see README.md)"
 
 deps:
@@ -100,9 +100,17 @@ cocci:
 drivers:
 	@DRIVERS_SRC="$(DRIVERS_SRC)" $(H)/drivers.sh
 
+# rlist against scatterlist, side by side (lib/rlist/rlist_bench.c): its
+# own non-debug kernels (build/bench-uml, build/bench-x86), UML and three
+# QEMU boots; tables and chart in build/bench/.  Not part of make test.
+# COMMIT=1 copies results.txt and bench.png to harness/bench/.
+bench: deps tree
+	@$(H)/bench.sh $(if $(COMMIT),--commit)
+
 clean:
 	rm -rf build/uml build/x86 build/p2p-user build/arm64 build/allmod build/series build/series-check build/series-uml build/logs \
-		build/e2e build/e2e-base build/drivers build/drivers-base build/base-src
+		build/e2e build/e2e-base build/drivers build/drivers-base build/base-src \
+		build/bench build/bench-uml build/bench-x86
 	-git -C build/linux worktree prune 2>/dev/null
 
 distclean:

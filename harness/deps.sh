@@ -9,7 +9,7 @@ PACKAGES="linux-source-6.12 build-essential flex bison bc libelf-dev
 libssl-dev sparse coccinelle qemu-system-x86 python3 ccache rsync cpio
 xz-utils git perl python3-ply python3-git gcc-aarch64-linux-gnu
 qemu-system-arm rdma-core ibverbs-utils ibverbs-providers perftest
-rdmacm-utils iproute2 busybox-static libibverbs-dev"
+rdmacm-utils iproute2 busybox-static libibverbs-dev gnuplot-nox"
 
 missing=()
 for p in $PACKAGES; do
