@@ -10,9 +10,9 @@
  * (it does when its metadata pool runs out, and would then miss leaks).
  *
  * Built-in suites run in link order: this file is the last object of
- * lib/rlist/Makefile, and lib/ is linked after kernel/ and drivers/, where
- * the other rlist suites live.  The harness checks that this suite is the
- * last one of the run.
+ * lib/rlist/Makefile, after the suites of kernel/dma/ and lib/rlist/.  The
+ * suites of drivers/ (ib_umem) are linked after lib/ and run after this
+ * one: their leaks are not scanned, and the harness names them.
  */
 
 #include <kunit/test.h>
