@@ -392,8 +392,10 @@ static bool rp_pick_mem(struct rp_ctx *c, bool in_page, phys_addr_t *phys,
 		const struct rp_range *last = c->nr_pc ?
 					      &c->pc[c->nr_pc - 1] : NULL;
 
-		if (last && !last->prov && rp_chance(c, 3) &&
-		    (f = rp_pool_find(c, last->phys + last->len))) {
+		f = NULL;
+		if (last && !last->prov && rp_chance(c, 3))
+			f = rp_pool_find(c, last->phys + last->len);
+		if (f) {
 			/* continue the last piece */
 			off = last->phys + last->len - f->phys;
 		} else {
@@ -960,7 +962,7 @@ static bool rp_check_dev_bytes(struct rp_ctx *c, u8 salt)
 			return false;
 		for (k = 0; k < r->len; k++)
 			if (p[k] != rp_pattern(salt, r->pos + k))
-				return rp_fail(c, "device reads %#x at list position %llu (DMA %pad), CPU has %#x",
+				return rp_fail(c, "device reads %#x at %llu (%pad), CPU %#x",
 					       p[k], r->pos + k, &r->addr,
 					       rp_pattern(salt, r->pos + k));
 		c->nr_bytes_checked += r->len;
@@ -1167,13 +1169,13 @@ static bool rp_exact(struct rp_ctx *c)
 	if (is_swiotlb_force_bounce(dev))
 		return false;
 	for (i = 0; i < c->nr_mr; i++) {
-		u64 off;
+		u64 off, len;
 
-		for (off = 0; off < c->mr[i].len; off += max)
-			if (dma_kmalloc_needs_bounce(dev, min_t(u64, max,
-						     c->mr[i].len - off),
-						     c->dir))
+		for (off = 0; off < c->mr[i].len; off += len) {
+			len = min_t(u64, max, c->mr[i].len - off);
+			if (dma_kmalloc_needs_bounce(dev, len, c->dir))
 				return false;
+		}
 	}
 	return true;
 }
@@ -1454,6 +1456,7 @@ static struct kunit_suite rlist_prop_suite = {
 	.name = "rlist_prop",
 	.test_cases = rlist_prop_cases,
 };
+
 kunit_test_suite(rlist_prop_suite);
 
 MODULE_DESCRIPTION("Property test of range lists against a reference model");
