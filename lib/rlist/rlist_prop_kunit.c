@@ -437,10 +437,11 @@ static bool rp_bad_append(struct rp_ctx *c, bool ended)
 	struct page *page = folio_page(f->folio, 0);
 	u64 len = rlist_cpu_length(&c->rc);
 	unsigned int flags = rlist_cpu_flags(&c->rc);
+	unsigned int k = ended ? 0 : 1 + rp_rand(c, 6);
 	int ret, want;
 
 	c->nr_bad++;
-	switch (ended ? 0 : 1 + rp_rand(c, 6)) {
+	switch (k) {
 	case 0:
 		want = -EINVAL;
 		ret = rlist_cpu_append_page(&c->rc, page, 0, 1, GFP_KERNEL);
@@ -455,13 +456,16 @@ static bool rp_bad_append(struct rp_ctx *c, bool ended)
 		ret = rlist_cpu_append_page(&c->rc, page, PAGE_SIZE - 8,
 					    9 + rp_rand(c, 100), GFP_KERNEL);
 		break;
-	case 3:
+	case 3: {
+		size_t off = rp_rand(c, f->size);
+
+		/* past the end of the folio */
 		want = -EINVAL;
-		ret = rlist_cpu_append_folio(&c->rc, f->folio,
-					     rp_rand(c, f->size),
-					     f->size + rp_rand(c, 10),
+		ret = rlist_cpu_append_folio(&c->rc, f->folio, off,
+					     f->size - off + 1 + rp_rand(c, 10),
 					     GFP_KERNEL);
 		break;
+	}
 	case 4:
 		/* a zero length, a zero provider, or both */
 		want = rp_rand(c, 3);
@@ -484,7 +488,8 @@ static bool rp_bad_append(struct rp_ctx *c, bool ended)
 					     GFP_KERNEL);
 		break;
 	}
-	return RP_CHECK(c, ret == want, "bad append: %d, model %d", ret, want) &&
+	return RP_CHECK(c, ret == want, "bad append %u: %d, model %d", k, ret,
+			want) &&
 	       RP_CHECK(c, rlist_cpu_length(&c->rc) == len,
 			"length %llu after a failed append, was %llu",
 			rlist_cpu_length(&c->rc), len) &&
@@ -1417,9 +1422,13 @@ static void rlist_prop_test(struct kunit *test)
 	}
 	sort(c->pool, RP_NR_POOL, sizeof(c->pool[0]), rp_pool_cmp, NULL);
 
-	/* The offset device's offset: not page aligned, from the seed. */
+	/*
+	 * The offset device's offset, from the seed: page aligned (swiotlb
+	 * cannot place page-sized bounce buffers otherwise), but not aligned
+	 * to most segment boundaries, so that mappings change segments.
+	 */
 	prandom_seed_state(&c->rnd, seed);
-	c->dev_off[1] = SZ_1G + RP_LINE * (1 + rp_rand(c, 63));
+	c->dev_off[1] = SZ_1G + PAGE_SIZE * (1 + rp_rand(c, 15));
 	c->dev[0] = rp_device(test, "rlist_prop", 0);
 	c->dev[1] = rp_device(test, "rlist_prop_offset", c->dev_off[1]);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
