@@ -19,8 +19,6 @@ CROSS=aarch64-linux-gnu-
 ARM64_CC=${ARM64_CC:-ccache ${CROSS}gcc}
 ARM64_DIR=$BUILD/arm64
 MUST_RUN=(dma_rlist_test_noncoherent dma_rlist_test_noncoherent_skip_sync)
-# Fewer random lists for the rlist_prop property test than its default
-# 100,000 under TCG: see kunit-qemu.sh.
 
 # The kunit.py --json file: did the tests of MUST_RUN in suite dma_rlist
 # pass (a skip means the device was coherent or kprobes missing)?
@@ -65,7 +63,6 @@ main() {
 		--cross_compile="$CROSS" --build_dir="$ARM64_DIR" \
 		--kunitconfig="$RLIST_REPO/kunit/qemu-arm64" \
 		--jobs="${JOBS:-2}" --make_options "CC=$ARM64_CC" --timeout=300 \
-		--kernel_args="rlist_prop.lists=${RLIST_PROP_LISTS:-50000}" \
 		--json="$json") 2>&1 | tee "$log" | grep --line-buffered -E '^\[[0-9:]+\] (Configuring|Building|Starting|Testing complete|Elapsed|.*(FAILED|CRASHED|ERROR|SKIPPED))|error:'
 	rc=${PIPESTATUS[0]}
 	set -e
