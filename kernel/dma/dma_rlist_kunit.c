@@ -509,6 +509,34 @@ static void dma_rlist_test_refused(struct kunit *test)
 }
 
 /*
+ * Arguments no caller may pass (each also warns, once): a direction that
+ * is none, a device without a DMA mask.  -EINVAL with an empty DMA list,
+ * the CPU list unchanged.
+ */
+static void dma_rlist_test_bad_args(struct kunit *test)
+{
+	struct dr_fixture *f = test->priv;
+	u64 *mask = f->dev->dma_mask;
+	struct rlist_cpu rc;
+	struct rlist_dma rd;
+
+	rlist_cpu_init(&rc);
+	KUNIT_ASSERT_EQ(test, rlist_cpu_append_page(&rc, f->pages[0], 0,
+						    PAGE_SIZE, GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, dma_map_rlist(f->dev, &rc, &rd, NULL, DMA_NONE,
+					    0, GFP_KERNEL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, rlist_dma_length(&rd), 0);
+	f->dev->dma_mask = NULL;
+	KUNIT_EXPECT_EQ(test, dma_map_rlist(f->dev, &rc, &rd, NULL,
+					    DMA_TO_DEVICE, 0, GFP_KERNEL),
+			-EINVAL);
+	f->dev->dma_mask = mask;
+	KUNIT_EXPECT_EQ(test, rlist_dma_length(&rd), 0);
+	KUNIT_EXPECT_EQ(test, rlist_cpu_length(&rc), PAGE_SIZE);
+	rlist_cpu_destroy(&rc, 0);
+}
+
+/*
  * swiotlb=force: every piece is bounced.  The bounce buffers hold the data
  * at map time, a write to them (as by the device) reaches the CPU pages on
  * dma_sync_rlist_for_cpu(), and unmap releases them.
@@ -786,6 +814,107 @@ static void dma_rlist_test_debug(struct kunit *test)
 	}
 	rlist_cpu_destroy(&rc, 0);
 	sg_free_table(&sgt);
+}
+
+/* Keep dma-debug printing the errors of later tests after this one's. */
+static void dr_debug_keep_shown(struct kunit *test)
+{
+	u32 *shown = dr_debug_u32("num_errors");
+
+	KUNIT_ASSERT_NOT_NULL(test, shown);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, dr_debug_shown,
+							(void *)(uintptr_t)
+							READ_ONCE(*shown)), 0);
+}
+
+/*
+ * Misuse that no errno can report, caught by DMA API debugging: one error
+ * per piece for a sync after unmap (both directions), a second unmap, and
+ * the unmap of a DMA list that was never mapped (built by hand at the
+ * addresses a mapping would have), for an identity mapping and a stored
+ * one (DMA offset).  A second unmap through the same handle finds it
+ * emptied by the first and does nothing.  The DMA list of one range needs no memory, so a copy
+ * taken before unmap is a stale handle that is safe to use.  None of it
+ * touches dma-debug's entries.
+ */
+static void dma_rlist_test_misuse(struct kunit *test)
+{
+	struct dr_fixture *f = test->priv;
+	struct rlist_dma rd, stale;
+	u32 errors, entries;
+	struct dr_debug dbg;
+	struct rlist_cpu rc;
+	struct page *page;
+	phys_addr_t phys;
+	int offset;
+
+	if (!IS_ENABLED(CONFIG_DMA_API_DEBUG))
+		kunit_skip(test, "needs CONFIG_DMA_API_DEBUG");
+	/* A stale bounce buffer address must not be synced or unmapped. */
+	if (is_swiotlb_force_bounce(f->dev))
+		kunit_skip(test, "swiotlb=force");
+	KUNIT_ASSERT_TRUE_MSG(test, dr_debug_get(&dbg),
+			      "no dma-api counters in debugfs");
+	dr_debug_keep_shown(test);
+	dr_make_coherent(f->dev);
+	page = dr_alloc_pages4(test);
+	phys = page_to_phys(page);
+	dr_build_contig(test, &rc, page, 4);
+
+	for (offset = 0; offset <= 1; offset++) {
+		if (offset)
+			dr_set_offset(test, DR_OFFSET);
+		errors = dr_debug_errors(&dbg);
+		entries = dr_debug_entries(&dbg);
+		KUNIT_ASSERT_EQ(test, dma_map_rlist(f->dev, &rc, &rd, NULL,
+						    DMA_BIDIRECTIONAL, 0,
+						    GFP_KERNEL), 0);
+		KUNIT_EXPECT_EQ(test, rlist_dma_is_identity(&rd), !offset);
+		KUNIT_ASSERT_EQ(test, rlist_memory(&rd.__rl), 0);
+		KUNIT_EXPECT_EQ(test, dr_debug_entries(&dbg), entries + 1);
+		stale = rd;
+		dma_unmap_rlist(f->dev, &rc, &rd, DMA_BIDIRECTIONAL, 0);
+		KUNIT_EXPECT_EQ(test, dr_debug_entries(&dbg), entries);
+		KUNIT_EXPECT_EQ(test, dr_debug_errors(&dbg), errors);
+
+		/*
+		 * The same handle again: unmap emptied it, there is no DMA
+		 * address to unmap (a warning, once), nothing happens.
+		 */
+		dma_unmap_rlist(f->dev, &rc, &rd, DMA_BIDIRECTIONAL, 0);
+		KUNIT_EXPECT_EQ(test, dr_debug_entries(&dbg), entries);
+		KUNIT_EXPECT_EQ(test, dr_debug_errors(&dbg), errors);
+		KUNIT_EXPECT_EQ(test, rlist_dma_length(&rd), 0);
+
+		/* Sync after unmap. */
+		dma_sync_rlist_for_cpu(f->dev, &rc, &stale, DMA_BIDIRECTIONAL);
+		KUNIT_EXPECT_EQ_MSG(test, dr_debug_errors(&dbg), errors + 1,
+				    "sync for cpu after unmap, offset %d",
+				    offset);
+		dma_sync_rlist_for_device(f->dev, &rc, &stale,
+					  DMA_BIDIRECTIONAL);
+		KUNIT_EXPECT_EQ_MSG(test, dr_debug_errors(&dbg), errors + 2,
+				    "sync for device after unmap, offset %d",
+				    offset);
+
+		/* Double unmap. */
+		dma_unmap_rlist(f->dev, &rc, &stale, DMA_BIDIRECTIONAL, 0);
+		KUNIT_EXPECT_EQ_MSG(test, dr_debug_errors(&dbg), errors + 3,
+				    "double unmap, offset %d", offset);
+
+		/* Unmap of a list that was never mapped. */
+		rlist_dma_init(&stale);
+		KUNIT_ASSERT_EQ(test,
+				rlist_dma_append_absolute(&stale,
+							  phys + offset * DR_OFFSET,
+							  4 * PAGE_SIZE,
+							  GFP_KERNEL), 0);
+		dma_unmap_rlist(f->dev, &rc, &stale, DMA_BIDIRECTIONAL, 0);
+		KUNIT_EXPECT_EQ_MSG(test, dr_debug_errors(&dbg), errors + 4,
+				    "unmap never mapped, offset %d", offset);
+		KUNIT_EXPECT_EQ(test, dr_debug_entries(&dbg), entries);
+	}
+	rlist_cpu_destroy(&rc, 0);
 }
 
 #ifdef CONFIG_IOMMU_DMA
@@ -1136,6 +1265,7 @@ static void dma_rlist_test_overflow_ops(struct kunit *test)
 	set_dma_ops(f->dev, NULL);
 	rlist_cpu_destroy(&rc, 0);
 }
+
 #else
 static void dma_rlist_test_ops(struct kunit *test)
 {
@@ -1483,10 +1613,12 @@ static struct kunit_case dma_rlist_test_cases[] = {
 	KUNIT_CASE(dma_rlist_test_mapped),
 	KUNIT_CASE(dma_rlist_test_mask_violation),
 	KUNIT_CASE(dma_rlist_test_refused),
+	KUNIT_CASE(dma_rlist_test_bad_args),
 	KUNIT_CASE(dma_rlist_test_swiotlb),
 	KUNIT_CASE(dma_rlist_test_offset),
 	KUNIT_CASE(dma_rlist_test_overflow),
 	KUNIT_CASE(dma_rlist_test_debug),
+	KUNIT_CASE(dma_rlist_test_misuse),
 	KUNIT_CASE(dma_rlist_test_iommu),
 	KUNIT_CASE(dma_rlist_test_ops),
 	KUNIT_CASE(dma_rlist_test_overflow_ops),
