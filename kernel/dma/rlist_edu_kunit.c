@@ -2789,6 +2789,45 @@ static void p2p_revoke_race(struct kunit *test)
 }
 
 /*
+ * pci_p2pdma_register_bar() refuses, with -EINVAL and nothing registered,
+ * a BAR number out of range, a BAR that is not memory (ivshmem-plain does
+ * not implement BAR 1), an offset at the end of the BAR and a size past it.
+ */
+static void p2p_register_invalid(struct kunit *test)
+{
+	struct p2p_fixture *p = test->priv;
+	struct pci_dev *pdev = p->sw.pdev;
+	u64 len = pci_resource_len(pdev, IVSHMEM_BAR);
+	static const int bars[] = { -1, 1, PCI_STD_NUM_BARS };
+	struct p2pdma_provider *prov;
+	unsigned int i;
+
+	KUNIT_ASSERT_GT(test, len, PAGE_SIZE);
+	KUNIT_ASSERT_FALSE(test, pci_resource_flags(pdev, 1) & IORESOURCE_MEM);
+	for (i = 0; i < ARRAY_SIZE(bars); i++) {
+		prov = pci_p2pdma_register_bar(pdev, bars[i], 0, PAGE_SIZE);
+		KUNIT_EXPECT_EQ_MSG(test, PTR_ERR_OR_ZERO(prov), -EINVAL,
+				    "BAR %d", bars[i]);
+		if (!IS_ERR(prov))
+			pci_p2pdma_unregister_bar(prov);
+	}
+	prov = pci_p2pdma_register_bar(pdev, IVSHMEM_BAR, len, 0);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(prov), -EINVAL);
+	if (!IS_ERR(prov))
+		pci_p2pdma_unregister_bar(prov);
+	prov = pci_p2pdma_register_bar(pdev, IVSHMEM_BAR, PAGE_SIZE,
+				       len - PAGE_SIZE + 1);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(prov), -EINVAL);
+	if (!IS_ERR(prov))
+		pci_p2pdma_unregister_bar(prov);
+	/* The last byte alone is fine. */
+	prov = pci_p2pdma_register_bar(pdev, IVSHMEM_BAR, len - 1, 1);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(prov));
+	KUNIT_EXPECT_EQ(test, prov->size, 1);
+	pci_p2pdma_unregister_bar(prov);
+}
+
+/*
  * Bad input and failures in the middle of a list: a range outside its
  * provider (-EINVAL), a non-PCI device (-EREMOTEIO), the DMA list's
  * allocations failed one by one (-ENOMEM).  Each leaves the DMA list empty
@@ -2867,6 +2906,7 @@ static struct kunit_case p2p_test_cases[] = {
 	KUNIT_CASE(p2p_revoke),
 	KUNIT_CASE_SLOW(p2p_revoke_race),
 	KUNIT_CASE(p2p_errors),
+	KUNIT_CASE(p2p_register_invalid),
 	{}
 };
 
