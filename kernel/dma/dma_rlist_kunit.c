@@ -20,6 +20,9 @@
 #include <linux/swiotlb.h>
 #include <linux/module.h>
 #include <linux/sort.h>
+#include <linux/kprobes.h>
+
+#include "../../lib/rlist/rlist_internal.h"
 
 #define NR_PAGES 24
 
@@ -509,6 +512,34 @@ static void dma_rlist_test_refused(struct kunit *test)
 }
 
 /*
+ * Arguments no caller may pass (each also warns, once): a direction that
+ * is none, a device without a DMA mask.  -EINVAL with an empty DMA list,
+ * the CPU list unchanged.
+ */
+static void dma_rlist_test_bad_args(struct kunit *test)
+{
+	struct dr_fixture *f = test->priv;
+	u64 *mask = f->dev->dma_mask;
+	struct rlist_cpu rc;
+	struct rlist_dma rd;
+
+	rlist_cpu_init(&rc);
+	KUNIT_ASSERT_EQ(test, rlist_cpu_append_page(&rc, f->pages[0], 0,
+						    PAGE_SIZE, GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, dma_map_rlist(f->dev, &rc, &rd, NULL, DMA_NONE,
+					    0, GFP_KERNEL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, rlist_dma_length(&rd), 0);
+	f->dev->dma_mask = NULL;
+	KUNIT_EXPECT_EQ(test, dma_map_rlist(f->dev, &rc, &rd, NULL,
+					    DMA_TO_DEVICE, 0, GFP_KERNEL),
+			-EINVAL);
+	f->dev->dma_mask = mask;
+	KUNIT_EXPECT_EQ(test, rlist_dma_length(&rd), 0);
+	KUNIT_EXPECT_EQ(test, rlist_cpu_length(&rc), PAGE_SIZE);
+	rlist_cpu_destroy(&rc, 0);
+}
+
+/*
  * swiotlb=force: every piece is bounced.  The bounce buffers hold the data
  * at map time, a write to them (as by the device) reaches the CPU pages on
  * dma_sync_rlist_for_cpu(), and unmap releases them.
@@ -787,6 +818,447 @@ static void dma_rlist_test_debug(struct kunit *test)
 	rlist_cpu_destroy(&rc, 0);
 	sg_free_table(&sgt);
 }
+
+/* Keep dma-debug printing the errors of later tests after this one's. */
+static void dr_debug_keep_shown(struct kunit *test)
+{
+	u32 *shown = dr_debug_u32("num_errors");
+
+	KUNIT_ASSERT_NOT_NULL(test, shown);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, dr_debug_shown,
+							(void *)(uintptr_t)
+							READ_ONCE(*shown)), 0);
+}
+
+/*
+ * Misuse that no errno can report, caught by DMA API debugging: one error
+ * per piece for a sync after unmap (both directions), a second unmap, and
+ * the unmap of a DMA list that was never mapped (built by hand at the
+ * addresses a mapping would have), for an identity mapping and a stored
+ * one (DMA offset).  A second unmap through the same handle finds it
+ * emptied by the first and does nothing.  The DMA list of one range needs no memory, so a copy
+ * taken before unmap is a stale handle that is safe to use.  None of it
+ * touches dma-debug's entries.
+ */
+static void dma_rlist_test_misuse(struct kunit *test)
+{
+	struct dr_fixture *f = test->priv;
+	struct rlist_dma rd, stale;
+	u32 errors, entries;
+	struct dr_debug dbg;
+	struct rlist_cpu rc;
+	struct page *page;
+	phys_addr_t phys;
+	int offset;
+
+	if (!IS_ENABLED(CONFIG_DMA_API_DEBUG))
+		kunit_skip(test, "needs CONFIG_DMA_API_DEBUG");
+	/* A stale bounce buffer address must not be synced or unmapped. */
+	if (is_swiotlb_force_bounce(f->dev))
+		kunit_skip(test, "swiotlb=force");
+	KUNIT_ASSERT_TRUE_MSG(test, dr_debug_get(&dbg),
+			      "no dma-api counters in debugfs");
+	dr_debug_keep_shown(test);
+	dr_make_coherent(f->dev);
+	page = dr_alloc_pages4(test);
+	phys = page_to_phys(page);
+	dr_build_contig(test, &rc, page, 4);
+
+	for (offset = 0; offset <= 1; offset++) {
+		if (offset)
+			dr_set_offset(test, DR_OFFSET);
+		errors = dr_debug_errors(&dbg);
+		entries = dr_debug_entries(&dbg);
+		KUNIT_ASSERT_EQ(test, dma_map_rlist(f->dev, &rc, &rd, NULL,
+						    DMA_BIDIRECTIONAL, 0,
+						    GFP_KERNEL), 0);
+		KUNIT_EXPECT_EQ(test, rlist_dma_is_identity(&rd), !offset);
+		KUNIT_ASSERT_EQ(test, rlist_memory(&rd.__rl), 0);
+		KUNIT_EXPECT_EQ(test, dr_debug_entries(&dbg), entries + 1);
+		stale = rd;
+		dma_unmap_rlist(f->dev, &rc, &rd, DMA_BIDIRECTIONAL, 0);
+		KUNIT_EXPECT_EQ(test, dr_debug_entries(&dbg), entries);
+		KUNIT_EXPECT_EQ(test, dr_debug_errors(&dbg), errors);
+
+		/*
+		 * The same handle again: unmap emptied it, there is no DMA
+		 * address to unmap (a warning, once), nothing happens.
+		 */
+		dma_unmap_rlist(f->dev, &rc, &rd, DMA_BIDIRECTIONAL, 0);
+		KUNIT_EXPECT_EQ(test, dr_debug_entries(&dbg), entries);
+		KUNIT_EXPECT_EQ(test, dr_debug_errors(&dbg), errors);
+		KUNIT_EXPECT_EQ(test, rlist_dma_length(&rd), 0);
+
+		/* Sync after unmap. */
+		dma_sync_rlist_for_cpu(f->dev, &rc, &stale, DMA_BIDIRECTIONAL);
+		KUNIT_EXPECT_EQ_MSG(test, dr_debug_errors(&dbg), errors + 1,
+				    "sync for cpu after unmap, offset %d",
+				    offset);
+		dma_sync_rlist_for_device(f->dev, &rc, &stale,
+					  DMA_BIDIRECTIONAL);
+		KUNIT_EXPECT_EQ_MSG(test, dr_debug_errors(&dbg), errors + 2,
+				    "sync for device after unmap, offset %d",
+				    offset);
+
+		/* Double unmap. */
+		dma_unmap_rlist(f->dev, &rc, &stale, DMA_BIDIRECTIONAL, 0);
+		KUNIT_EXPECT_EQ_MSG(test, dr_debug_errors(&dbg), errors + 3,
+				    "double unmap, offset %d", offset);
+
+		/* Unmap of a list that was never mapped. */
+		rlist_dma_init(&stale);
+		KUNIT_ASSERT_EQ(test,
+				rlist_dma_append_absolute(&stale,
+							  phys + offset * DR_OFFSET,
+							  4 * PAGE_SIZE,
+							  GFP_KERNEL), 0);
+		dma_unmap_rlist(f->dev, &rc, &stale, DMA_BIDIRECTIONAL, 0);
+		KUNIT_EXPECT_EQ_MSG(test, dr_debug_errors(&dbg), errors + 4,
+				    "unmap never mapped, offset %d", offset);
+		KUNIT_EXPECT_EQ(test, dr_debug_entries(&dbg), entries);
+	}
+	rlist_cpu_destroy(&rc, 0);
+}
+
+/*
+ * The CPU list dr_build() made is still what dr_pieces[] says: its ranges
+ * are the pieces with touching ones merged, computed from page_to_phys().
+ */
+static void dr_expect_built(struct kunit *test, const struct rlist_cpu *rc)
+{
+	struct dr_fixture *f = test->priv;
+	struct rlist_cpu_iter it;
+	phys_addr_t start = 0, end = 0;
+	unsigned int i, n = 0;
+	u64 len = 0;
+	bool ok;
+
+	ok = rlist_cpu_iter_start(&it, rc, RLIST_CPU_STEP_RANGE);
+	for (i = 0; i <= ARRAY_SIZE(dr_pieces); i++) {
+		phys_addr_t phys = 0;
+
+		if (i < ARRAY_SIZE(dr_pieces)) {
+			phys = page_to_phys(f->pages[dr_pieces[i].page]) +
+			       dr_pieces[i].off;
+			len += dr_pieces[i].len;
+			if (n && phys == end) {
+				end += dr_pieces[i].len;
+				continue;
+			}
+		}
+		if (n) {
+			KUNIT_ASSERT_TRUE_MSG(test, ok, "range %u missing", n);
+			KUNIT_EXPECT_EQ(test, it.phys, start);
+			KUNIT_EXPECT_EQ(test, it.len, end - start);
+			ok = rlist_cpu_iter_next(&it);
+		}
+		start = phys;
+		end = phys + (i < ARRAY_SIZE(dr_pieces) ? dr_pieces[i].len : 0);
+		n++;
+	}
+	KUNIT_EXPECT_FALSE(test, ok);
+	KUNIT_EXPECT_EQ(test, rlist_cpu_length(rc), len);
+}
+
+/* Allocations of the rlist storage dr_alloc_fail() lets through. */
+static long dr_alloc_budget;
+
+static void *dr_alloc_fail(size_t size, gfp_t gfp)
+{
+	if (dr_alloc_budget-- <= 0)
+		return NULL;
+	return kmalloc(size, gfp);
+}
+
+/*
+ * Map @rc with allocation @budget of the DMA list failing (the allocations
+ * before it succeed).  Return: what dma_map_rlist() returned.
+ */
+static int dr_map_budget(struct kunit *test, struct device *dev,
+			 const struct rlist_cpu *rc, struct rlist_dma *rd,
+			 long budget)
+{
+	int ret;
+
+	dr_alloc_budget = budget;
+	kunit_activate_static_stub(test, rlist_mem_alloc, dr_alloc_fail);
+	ret = dma_map_rlist(dev, rc, rd, NULL, DMA_TO_DEVICE, 0, GFP_KERNEL);
+	kunit_deactivate_static_stub(test, rlist_mem_alloc);
+	return ret;
+}
+
+/*
+ * dma-direct when the DMA list cannot be stored (a DMA offset, or bouncing,
+ * makes it a stored list): each allocation of the rlist storage fails in
+ * turn.  Every failure returns -ENOMEM with an empty DMA list that owns no
+ * memory, the CPU list unchanged, and (per DMA API debugging, if on)
+ * nothing left mapped and no error; then the list maps and unmaps.
+ */
+static void dma_rlist_test_alloc_failure(struct kunit *test)
+{
+	struct dr_fixture *f = test->priv;
+	struct dr_debug dbg;
+	bool debug = dr_debug_get(&dbg);
+	u32 errors = 0, entries = 0;
+	struct sg_table sgt;
+	struct rlist_cpu rc;
+	struct rlist_dma rd;
+	long budget;
+	int ret;
+
+	dr_make_coherent(f->dev);
+	dr_set_offset(test, DR_OFFSET);
+	dr_build(test, &rc, &sgt);
+	if (debug) {
+		errors = dr_debug_errors(&dbg);
+		entries = dr_debug_entries(&dbg);
+	}
+	for (budget = 0; budget < 16; budget++) {
+		ret = dr_map_budget(test, f->dev, &rc, &rd, budget);
+		if (!ret)
+			break;
+		KUNIT_EXPECT_EQ_MSG(test, ret, -ENOMEM, "allocation %ld",
+				    budget);
+		KUNIT_EXPECT_EQ(test, rlist_dma_length(&rd), 0);
+		KUNIT_EXPECT_EQ(test, rlist_memory(&rd.__rl), 0);
+		dr_expect_built(test, &rc);
+		if (debug) {
+			KUNIT_EXPECT_EQ(test, dr_debug_errors(&dbg), errors);
+			KUNIT_EXPECT_EQ_MSG(test, dr_debug_entries(&dbg),
+					    entries, "allocation %ld", budget);
+		}
+	}
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	/* The list needs a directory and a chunk: two failures at least. */
+	KUNIT_EXPECT_GE(test, budget, 2);
+	if (!is_swiotlb_force_bounce(f->dev))
+		dr_expect_pieces(test, &rd, DR_OFFSET);
+	dma_unmap_rlist(f->dev, &rc, &rd, DMA_TO_DEVICE, 0);
+	if (debug) {
+		KUNIT_EXPECT_EQ(test, dr_debug_errors(&dbg), errors);
+		KUNIT_EXPECT_EQ(test, dr_debug_entries(&dbg), entries);
+	}
+	rlist_cpu_destroy(&rc, 0);
+	sg_free_table(&sgt);
+}
+
+static int dr_cmp_page(const void *a, const void *b)
+{
+	phys_addr_t pa = page_to_phys(*(struct page * const *)a);
+	phys_addr_t pb = page_to_phys(*(struct page * const *)b);
+
+	return pa < pb ? -1 : pa > pb;
+}
+
+/*
+ * dma-direct, a mask violation at piece k for every k: one 512-byte piece
+ * of each test page, in ascending physical order (so no two merge), and a
+ * mask that ends right below piece k, no swiotlb to bounce through.
+ * Mapping fails with -EIO after mapping pieces 0 to k - 1, which are
+ * unmapped again: an empty DMA list, the CPU list unchanged, nothing left
+ * mapped and no error per DMA API debugging (if on).
+ */
+static void dma_rlist_test_mask_piece(struct kunit *test)
+{
+	struct dr_fixture *f = test->priv;
+	struct page *sorted[NR_PAGES];
+	struct rlist_cpu_iter it;
+	u32 errors = 0, entries = 0;
+	struct dr_debug dbg;
+	bool debug = dr_debug_get(&dbg);
+	struct rlist_cpu rc;
+	struct rlist_dma rd;
+	unsigned int i, k;
+	u64 mask = *f->dev->dma_mask;
+
+	dr_make_coherent(f->dev);
+	memcpy(sorted, f->pages, sizeof(sorted));
+	sort(sorted, NR_PAGES, sizeof(sorted[0]), dr_cmp_page, NULL);
+#ifdef CONFIG_SWIOTLB
+	dr_saved_swiotlb = f->dev->dma_io_tlb_mem;
+	f->dev->dma_io_tlb_mem = &dr_no_swiotlb;
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							dr_restore_swiotlb,
+							f), 0);
+#endif
+	rlist_cpu_init(&rc);
+	for (i = 0; i < NR_PAGES; i++)
+		KUNIT_ASSERT_EQ(test, rlist_cpu_append_page(&rc, sorted[i], 0,
+							    512, GFP_KERNEL),
+				0);
+	rlist_cpu_append_end(&rc);
+	if (debug) {
+		errors = dr_debug_errors(&dbg);
+		entries = dr_debug_entries(&dbg);
+	}
+	for (k = 0; k < NR_PAGES; k++) {
+		KUNIT_ASSERT_GT(test, page_to_phys(sorted[k]), 0);
+		*f->dev->dma_mask = page_to_phys(sorted[k]) - 1;
+		KUNIT_EXPECT_EQ_MSG(test,
+				    dma_map_rlist(f->dev, &rc, &rd, NULL,
+						  DMA_TO_DEVICE,
+						  DMA_ATTR_NO_WARN, GFP_KERNEL),
+				    -EIO, "piece %u", k);
+		KUNIT_EXPECT_EQ(test, rlist_dma_length(&rd), 0);
+		KUNIT_EXPECT_EQ(test, rlist_memory(&rd.__rl), 0);
+		if (debug) {
+			KUNIT_EXPECT_EQ(test, dr_debug_errors(&dbg), errors);
+			KUNIT_EXPECT_EQ_MSG(test, dr_debug_entries(&dbg),
+					    entries, "piece %u", k);
+		}
+	}
+	*f->dev->dma_mask = mask;
+	/* The CPU list is unchanged: the pieces, in order. */
+	i = 0;
+	rlist_cpu_for_each_range(&rc, &it) {
+		KUNIT_ASSERT_LT(test, i, NR_PAGES);
+		KUNIT_EXPECT_EQ(test, it.phys, page_to_phys(sorted[i]));
+		KUNIT_EXPECT_EQ(test, it.len, 512);
+		i++;
+	}
+	KUNIT_EXPECT_EQ(test, i, NR_PAGES);
+	rlist_cpu_destroy(&rc, 0);
+}
+
+#if defined(CONFIG_SWIOTLB) && defined(CONFIG_KRETPROBES)
+/*
+ * swiotlb finds no slot for the bounce buffer of call number @fail_at:
+ * a kretprobe on swiotlb_tbl_map_single() for the test's device releases
+ * the slot that call took and makes it return the error.
+ */
+static struct dr_noslot {
+	struct kretprobe krp;
+	struct device *dev;
+	int calls, fail_at;
+} dr_noslot;
+
+struct dr_noslot_call {
+	bool fail;
+	size_t size;
+	enum dma_data_direction dir;
+};
+
+static int dr_noslot_entry(struct kretprobe_instance *ri,
+			   struct pt_regs *regs)
+{
+	struct dr_noslot_call *c = (struct dr_noslot_call *)ri->data;
+
+	/* hwdev, phys, mapping_size, alloc_aligned_mask, dir, attrs */
+	if (regs_get_kernel_argument(regs, 0) != (unsigned long)dr_noslot.dev)
+		return 1;
+	c->fail = dr_noslot.calls++ == dr_noslot.fail_at;
+	c->size = regs_get_kernel_argument(regs, 2);
+	c->dir = regs_get_kernel_argument(regs, 4);
+	return 0;
+}
+
+static int dr_noslot_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct dr_noslot_call *c = (struct dr_noslot_call *)ri->data;
+	phys_addr_t tlb = regs_return_value(regs);
+
+	if (!c->fail)
+		return 0;
+	if (tlb != (phys_addr_t)DMA_MAPPING_ERROR)
+		swiotlb_tbl_unmap_single(dr_noslot.dev, tlb, c->size, c->dir,
+					 DMA_ATTR_SKIP_CPU_SYNC);
+	regs_set_return_value(regs, (unsigned long)DMA_MAPPING_ERROR);
+	return 0;
+}
+
+static void dr_noslot_stop(void *data)
+{
+	unregister_kretprobe(&dr_noslot.krp);
+}
+
+/* Slots of swiotlb in use (0 without debugfs, which keeps the count). */
+static long dr_swiotlb_used(struct io_tlb_mem *mem)
+{
+#ifdef CONFIG_DEBUG_FS
+	return atomic_long_read(&mem->total_used);
+#else
+	return 0;
+#endif
+}
+
+/*
+ * swiotlb=force, no bounce slot for piece k, for every k: -EIO, the
+ * bounce buffers of the pieces before it released (swiotlb's count of
+ * used slots back where it was), an empty DMA list, the CPU list
+ * unchanged, nothing left mapped and no error per DMA API debugging.
+ */
+static void dma_rlist_test_swiotlb_noslot(struct kunit *test)
+{
+	struct dr_fixture *f = test->priv;
+	struct dr_debug dbg;
+	bool debug = dr_debug_get(&dbg);
+	u32 errors = 0, entries = 0;
+	struct io_tlb_mem *mem;
+	struct sg_table sgt;
+	struct rlist_cpu rc;
+	struct rlist_dma rd;
+	long used;
+	int k, nr;
+
+	if (!is_swiotlb_force_bounce(f->dev))
+		kunit_skip(test, "needs swiotlb=force");
+	mem = f->dev->dma_io_tlb_mem;
+	dr_build(test, &rc, &sgt);
+	nr = dr_nr_ranges(test);
+	dr_noslot = (struct dr_noslot){
+		.dev = f->dev,
+		.fail_at = -1,
+		.krp = {
+			.kp.symbol_name = "swiotlb_tbl_map_single",
+			.entry_handler = dr_noslot_entry,
+			.handler = dr_noslot_ret,
+			.data_size = sizeof(struct dr_noslot_call),
+		},
+	};
+	KUNIT_ASSERT_EQ(test, register_kretprobe(&dr_noslot.krp), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, dr_noslot_stop,
+							NULL), 0);
+	if (debug) {
+		errors = dr_debug_errors(&dbg);
+		entries = dr_debug_entries(&dbg);
+	}
+	for (k = 0; k <= nr; k++) {
+		used = dr_swiotlb_used(mem);
+		dr_noslot.calls = 0;
+		dr_noslot.fail_at = k;
+		if (k == nr)
+			break;
+		KUNIT_EXPECT_EQ_MSG(test, dma_map_rlist(f->dev, &rc, &rd, NULL,
+							DMA_TO_DEVICE,
+							DMA_ATTR_NO_WARN,
+							GFP_KERNEL),
+				    -EIO, "piece %d", k);
+		KUNIT_EXPECT_EQ(test, dr_noslot.calls, k + 1);
+		KUNIT_EXPECT_EQ(test, rlist_dma_length(&rd), 0);
+		KUNIT_EXPECT_EQ(test, rlist_memory(&rd.__rl), 0);
+		dr_expect_built(test, &rc);
+		KUNIT_EXPECT_EQ_MSG(test, dr_swiotlb_used(mem), used,
+				    "piece %d", k);
+		if (debug) {
+			KUNIT_EXPECT_EQ(test, dr_debug_errors(&dbg), errors);
+			KUNIT_EXPECT_EQ(test, dr_debug_entries(&dbg), entries);
+		}
+	}
+	/* One slot per piece: with none failing, the list maps. */
+	KUNIT_ASSERT_EQ(test, dma_map_rlist(f->dev, &rc, &rd, NULL,
+					    DMA_TO_DEVICE, 0, GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, dr_noslot.calls, nr);
+	dma_unmap_rlist(f->dev, &rc, &rd, DMA_TO_DEVICE, 0);
+	KUNIT_EXPECT_EQ(test, dr_swiotlb_used(mem), used);
+	rlist_cpu_destroy(&rc, 0);
+	sg_free_table(&sgt);
+}
+#else
+static void dma_rlist_test_swiotlb_noslot(struct kunit *test)
+{
+	kunit_skip(test, "needs CONFIG_SWIOTLB and CONFIG_KRETPROBES");
+}
+#endif
 
 #ifdef CONFIG_IOMMU_DMA
 /* A PCI device behind dma-iommu (QEMU's edu under intel-iommu), or NULL. */
@@ -1136,7 +1608,88 @@ static void dma_rlist_test_overflow_ops(struct kunit *test)
 	set_dma_ops(f->dev, NULL);
 	rlist_cpu_destroy(&rc, 0);
 }
+
+/*
+ * dma_map_ops, every step that can fail, in turn: ->map_page() at each
+ * piece of one range cut into pages (the pieces before it unmapped once
+ * each, -EIO), and each allocation of the DMA list (the piece whose
+ * address cannot be stored unmapped at once, those before it too,
+ * -ENOMEM); the DMA list left empty and owning no memory, the CPU list
+ * unchanged, no mapping left live.
+ */
+static void dma_rlist_test_ops_faults(struct kunit *test)
+{
+	struct dr_fixture *f = test->priv;
+	struct sg_table sgt;
+	struct rlist_cpu rc;
+	struct rlist_dma rd;
+	struct page *page;
+	long budget;
+	int k, ret;
+
+	page = dr_alloc_pages4(test);
+	rlist_cpu_init(&rc);
+	for (k = 0; k < 4; k++)
+		KUNIT_ASSERT_EQ(test, rlist_cpu_append_page(&rc, page + k,
+							    k ? 0 : 100,
+							    PAGE_SIZE -
+							    (k ? 0 : 100),
+							    GFP_KERNEL), 0);
+	rlist_cpu_append_end(&rc);
+	set_dma_ops(f->dev, &dr_fake_page_ops);
+	for (k = 0; k < 4; k++) {
+		dr_fake = (struct dr_fake){ .fail_at = k };
+		KUNIT_EXPECT_EQ_MSG(test, dma_map_rlist(f->dev, &rc, &rd, NULL,
+							DMA_TO_DEVICE, 0,
+							GFP_KERNEL),
+				    -EIO, "piece %d", k);
+		KUNIT_EXPECT_EQ(test, dr_fake.maps, k + 1);
+		KUNIT_EXPECT_EQ(test, dr_fake.unmaps, k);
+		KUNIT_EXPECT_EQ(test, dr_fake.nr_live, 0);
+		KUNIT_EXPECT_EQ(test, rlist_dma_length(&rd), 0);
+		KUNIT_EXPECT_EQ(test, rlist_memory(&rd.__rl), 0);
+	}
+	/* Four pieces, and nothing more to fail. */
+	dr_fake = (struct dr_fake){ .fail_at = 4 };
+	KUNIT_ASSERT_EQ(test, dma_map_rlist(f->dev, &rc, &rd, NULL,
+					    DMA_TO_DEVICE, 0, GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, dr_fake.maps, 4);
+	dma_unmap_rlist(f->dev, &rc, &rd, DMA_TO_DEVICE, 0);
+	KUNIT_EXPECT_EQ(test, dr_fake.nr_live, 0);
+	KUNIT_EXPECT_EQ(test, rlist_cpu_length(&rc), 4 * PAGE_SIZE - 100);
+	rlist_cpu_destroy(&rc, 0);
+
+	/* The scattered pieces, with a hole after each mapping. */
+	set_dma_ops(f->dev, &dr_fake_ops);
+	dr_build(test, &rc, &sgt);
+	for (budget = 0; budget < 16; budget++) {
+		dr_fake = (struct dr_fake){ .fail_at = -1, .spread = true };
+		ret = dr_map_budget(test, f->dev, &rc, &rd, budget);
+		if (!ret)
+			break;
+		KUNIT_EXPECT_EQ_MSG(test, ret, -ENOMEM, "allocation %ld",
+				    budget);
+		KUNIT_EXPECT_GT(test, dr_fake.maps, 0);
+		KUNIT_EXPECT_EQ(test, dr_fake.unmaps, dr_fake.maps);
+		KUNIT_EXPECT_EQ(test, dr_fake.nr_live, 0);
+		KUNIT_EXPECT_EQ(test, rlist_dma_length(&rd), 0);
+		KUNIT_EXPECT_EQ(test, rlist_memory(&rd.__rl), 0);
+		dr_expect_built(test, &rc);
+	}
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_EXPECT_GE(test, budget, 2);
+	dma_unmap_rlist(f->dev, &rc, &rd, DMA_TO_DEVICE, 0);
+	KUNIT_EXPECT_EQ(test, dr_fake.nr_live, 0);
+	set_dma_ops(f->dev, NULL);
+	rlist_cpu_destroy(&rc, 0);
+	sg_free_table(&sgt);
+}
 #else
+static void dma_rlist_test_ops_faults(struct kunit *test)
+{
+	kunit_skip(test, "no dma_map_ops in this kernel");
+}
+
 static void dma_rlist_test_ops(struct kunit *test)
 {
 	kunit_skip(test, "no dma_map_ops in this kernel");
@@ -1483,13 +2036,19 @@ static struct kunit_case dma_rlist_test_cases[] = {
 	KUNIT_CASE(dma_rlist_test_mapped),
 	KUNIT_CASE(dma_rlist_test_mask_violation),
 	KUNIT_CASE(dma_rlist_test_refused),
+	KUNIT_CASE(dma_rlist_test_bad_args),
 	KUNIT_CASE(dma_rlist_test_swiotlb),
+	KUNIT_CASE(dma_rlist_test_swiotlb_noslot),
 	KUNIT_CASE(dma_rlist_test_offset),
 	KUNIT_CASE(dma_rlist_test_overflow),
 	KUNIT_CASE(dma_rlist_test_debug),
+	KUNIT_CASE(dma_rlist_test_misuse),
+	KUNIT_CASE(dma_rlist_test_alloc_failure),
+	KUNIT_CASE(dma_rlist_test_mask_piece),
 	KUNIT_CASE(dma_rlist_test_iommu),
 	KUNIT_CASE(dma_rlist_test_ops),
 	KUNIT_CASE(dma_rlist_test_overflow_ops),
+	KUNIT_CASE(dma_rlist_test_ops_faults),
 	KUNIT_CASE(dma_rlist_test_noncoherent),
 	KUNIT_CASE(dma_rlist_test_noncoherent_skip_sync),
 	{}
@@ -1506,3 +2065,4 @@ kunit_test_suite(dma_rlist_test_suite);
 
 MODULE_DESCRIPTION("KUnit tests for DMA mapping of range lists");
 MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);

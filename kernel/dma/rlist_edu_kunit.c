@@ -1417,6 +1417,242 @@ static void edu_iommu_enomem(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, rlist_dma_length(&rd), 0);
 }
 
+#ifdef CONFIG_KRETPROBES
+#define EDU_FAULT_IOVAS	64
+
+/*
+ * Fails one call of an IOMMU driver operation for one domain: a kretprobe
+ * lets the call run and replaces its return value with -ENOMEM on call
+ * number @fail_at of the test's task (a map_pages call has then mapped, and
+ * reported in *mapped, what iommu_map() is to unroll).  The IOVA of each
+ * call (the second argument) is recorded, to look the mappings up in the
+ * page tables afterwards.
+ */
+struct edu_op_fault {
+	struct kretprobe krp;
+	struct iommu_domain *domain;
+	struct task_struct *task;
+	int calls, fail_at;
+	unsigned long iovas[EDU_FAULT_IOVAS];
+};
+
+static int edu_op_fault_entry(struct kretprobe_instance *ri,
+			      struct pt_regs *regs)
+{
+	struct edu_op_fault *f = container_of(get_kretprobe(ri),
+					      struct edu_op_fault, krp);
+	bool *fail = (bool *)ri->data;
+
+	if (current != f->task ||
+	    regs_get_kernel_argument(regs, 0) != (unsigned long)f->domain)
+		return 1;	/* not ours: no return handler */
+	if (f->calls < EDU_FAULT_IOVAS)
+		f->iovas[f->calls] = regs_get_kernel_argument(regs, 1);
+	*fail = f->calls++ == f->fail_at;
+	return 0;
+}
+
+static int edu_op_fault_ret(struct kretprobe_instance *ri,
+			    struct pt_regs *regs)
+{
+	if (*(bool *)ri->data)
+		regs_set_return_value(regs, (unsigned long)-ENOMEM);
+	return 0;
+}
+
+static void edu_op_fault_stop(void *data)
+{
+	unregister_kretprobe(data);
+}
+
+static struct edu_op_fault *edu_op_fault(struct kunit *test,
+					 struct iommu_domain *domain, void *op)
+{
+	struct edu_op_fault *f;
+
+	KUNIT_ASSERT_NOT_NULL(test, op);
+	f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	f->domain = domain;
+	f->task = current;
+	f->fail_at = -1;
+	f->krp.kp.addr = op;
+	f->krp.entry_handler = edu_op_fault_entry;
+	f->krp.handler = edu_op_fault_ret;
+	f->krp.data_size = sizeof(bool);
+	KUNIT_ASSERT_EQ(test, register_kretprobe(&f->krp), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							edu_op_fault_stop,
+							&f->krp), 0);
+	return f;
+}
+
+/* Counts the calls of a kernel function made by the test's task. */
+struct edu_call_counter {
+	struct kprobe kp;
+	struct task_struct *task;
+	atomic_t calls;
+};
+
+static int edu_call_counter_hit(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct edu_call_counter *c = container_of(kp, struct edu_call_counter,
+						  kp);
+
+	if (current == c->task)
+		atomic_inc(&c->calls);
+	return 0;
+}
+
+static struct edu_call_counter *edu_call_counter(struct kunit *test,
+						 const char *symbol)
+{
+	struct edu_call_counter *c;
+
+	c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	c->task = current;
+	c->kp.symbol_name = symbol;
+	c->kp.pre_handler = edu_call_counter_hit;
+	KUNIT_ASSERT_EQ(test, register_kprobe(&c->kp), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							edu_op_counter_stop,
+							&c->kp), 0);
+	return c;
+}
+
+/*
+ * Map @rc with call @k of @fault's operation failing.  Return: what
+ * dma_map_rlist() returned; *@mapped and *@unmapped: bytes handed to
+ * map_pages and unmap_pages; *@allocs and *@frees: IOVAs allocated and
+ * freed (alloc_iova_fast(), free_iova_fast(), in strict mode).
+ */
+struct edu_fault_run {
+	long mapped, unmapped;
+	int allocs, frees;
+};
+
+static int edu_map_fault(struct kunit *test, const struct rlist_cpu *rc,
+			 struct rlist_dma *rd, struct edu_op_fault *fault,
+			 int k, struct edu_op_counter *map,
+			 struct edu_op_counter *unmap,
+			 struct edu_call_counter *alloc,
+			 struct edu_call_counter *free,
+			 struct edu_fault_run *run)
+{
+	struct edu_fixture *edu = test->priv;
+	int ret;
+
+	edu_op_bytes(map);
+	edu_op_bytes(unmap);
+	atomic_set(&alloc->calls, 0);
+	atomic_set(&free->calls, 0);
+	fault->calls = 0;
+	fault->fail_at = k;
+	ret = dma_map_rlist(edu->dev, rc, rd, NULL, DMA_TO_DEVICE, 0,
+			    GFP_KERNEL);
+	fault->fail_at = -1;
+	run->mapped = edu_op_bytes(map);
+	run->unmapped = edu_op_bytes(unmap);
+	run->allocs = atomic_read(&alloc->calls);
+	run->frees = atomic_read(&free->calls);
+	return ret;
+}
+
+/*
+ * dma-iommu when the IOMMU driver fails: its map_pages is made to fail at
+ * call k for every k (as when a page table cannot be allocated), for a
+ * page list (mapped in one pass) and a list that is not one, then its
+ * iotlb_sync_map.  Every failure returns -ENOMEM with an empty DMA list,
+ * unmaps exactly the bytes that were mapped (including those of the failed
+ * call), leaves no translation at any IOVA that was mapped, and frees the
+ * IOVA it allocated.
+ */
+static void edu_iommu_map_fail(struct kunit *test)
+{
+	struct edu_fixture *edu = test->priv;
+	struct iommu_domain *domain = edu_dma_domain(edu);
+	struct edu_call_counter *alloc, *free;
+	struct edu_op_counter *map, *unmap;
+	struct edu_op_fault *fault, *sync;
+	struct rlist_cpu *lists[2];
+	struct edu_fault_run run;
+	struct rlist_dma rd;
+	struct edu_mem *m;
+	int i, j, k, ret;
+
+	if (!domain)
+		kunit_skip(test, "not behind an IOMMU");
+	if (domain->type == IOMMU_DOMAIN_DMA_FQ)
+		kunit_skip(test, "needs a strict DMA domain (iommu.strict=1)");
+	map = edu_op_counter(test, domain, domain->ops->map_pages);
+	map->size_arg = 3;	/* domain, iova, paddr, pgsize, pgcount */
+	unmap = edu_op_counter(test, domain, domain->ops->unmap_pages);
+	unmap->size_arg = 2;	/* domain, iova, pgsize, pgcount */
+	alloc = edu_call_counter(test, "alloc_iova_fast");
+	free = edu_call_counter(test, "free_iova_fast");
+	fault = edu_op_fault(test, domain, domain->ops->map_pages);
+	sync = edu_op_fault(test, domain, domain->ops->iotlb_sync_map);
+
+	m = edu_mem_alloc(test, false);
+	/* A page list of three ranges, and the odd pieces. */
+	lists[0] = edu_rlist_new(test);
+	edu_rlist_append(test, lists[0], m->c, 0, 4 * PAGE_SIZE);
+	edu_rlist_append(test, lists[0], m->a, 0, PAGE_SIZE);
+	edu_rlist_append(test, lists[0], m->b, 0, 2 * PAGE_SIZE);
+	rlist_cpu_append_end(lists[0]);
+	KUNIT_ASSERT_TRUE(test, rlist_cpu_flags(lists[0]) & RLIST_CPU_PAGELIST);
+	lists[1] = edu_rlist_odd(test, m, false);
+
+	for (i = 0; i < ARRAY_SIZE(lists); i++) {
+		for (k = 0; k < EDU_FAULT_IOVAS; k++) {
+			ret = edu_map_fault(test, lists[i], &rd, fault, k, map,
+					    unmap, alloc, free, &run);
+			if (!ret)
+				break;
+			kunit_info(test, "list %d, map_pages call %d failed: %d, %ld bytes mapped, %ld unmapped\n",
+				   i, k, ret, run.mapped, run.unmapped);
+			KUNIT_EXPECT_EQ(test, ret, -ENOMEM);
+			KUNIT_EXPECT_EQ(test, fault->calls, k + 1);
+			KUNIT_EXPECT_GT(test, run.mapped, 0);
+			KUNIT_EXPECT_EQ(test, run.mapped, run.unmapped);
+			KUNIT_EXPECT_EQ(test, run.allocs, 1);
+			KUNIT_EXPECT_EQ(test, run.frees, run.allocs);
+			KUNIT_EXPECT_EQ(test, rlist_dma_length(&rd), 0);
+			KUNIT_EXPECT_EQ(test, rlist_memory(&rd.__rl), 0);
+			for (j = 0; j <= k; j++)
+				KUNIT_EXPECT_EQ_MSG(test,
+						    iommu_iova_to_phys(domain,
+								       fault->iovas[j]),
+						    0, "IOVA of call %d", j);
+		}
+		KUNIT_ASSERT_EQ(test, ret, 0);
+		/* A page list maps in one call per range at least. */
+		KUNIT_EXPECT_GE(test, k, 3);
+		dma_unmap_rlist(edu->dev, lists[i], &rd, DMA_TO_DEVICE, 0);
+		KUNIT_EXPECT_EQ(test, edu_op_bytes(unmap), run.mapped);
+
+		/* Everything mapped, then the IOTLB sync fails. */
+		ret = edu_map_fault(test, lists[i], &rd, sync, 0, map, unmap,
+				    alloc, free, &run);
+		if (!ret)
+			dma_unmap_rlist(edu->dev, lists[i], &rd, DMA_TO_DEVICE,
+					0);
+		KUNIT_EXPECT_EQ(test, ret, -ENOMEM);
+		KUNIT_EXPECT_EQ(test, sync->calls, 1);
+		KUNIT_EXPECT_GT(test, run.mapped, 0);
+		KUNIT_EXPECT_EQ(test, run.mapped, run.unmapped);
+		KUNIT_EXPECT_EQ(test, run.frees, run.allocs);
+		KUNIT_EXPECT_EQ(test, rlist_dma_length(&rd), 0);
+	}
+}
+#else
+static void edu_iommu_map_fail(struct kunit *test)
+{
+	kunit_skip(test, "needs CONFIG_KRETPROBES to fail the IOMMU driver");
+}
+#endif /* CONFIG_KRETPROBES */
+
 static void edu_untrusted_restore(void *data)
 {
 	to_pci_dev(data)->untrusted = 0;
@@ -1806,6 +2042,7 @@ static struct kunit_case edu_test_cases[] = {
 	KUNIT_CASE(edu_iommu_one_iova),
 	KUNIT_CASE_SLOW(edu_iommu_boundary),
 	KUNIT_CASE(edu_iommu_enomem),
+	KUNIT_CASE(edu_iommu_map_fail),
 	KUNIT_CASE(edu_dma_trace),
 	KUNIT_CASE_SLOW(edu_ops_fallback),
 	KUNIT_CASE_SLOW(edu_iommu_untrusted),
@@ -2552,6 +2789,45 @@ static void p2p_revoke_race(struct kunit *test)
 }
 
 /*
+ * pci_p2pdma_register_bar() refuses, with -EINVAL and nothing registered,
+ * a BAR number out of range, a BAR that is not memory (ivshmem-plain does
+ * not implement BAR 1), an offset at the end of the BAR and a size past it.
+ */
+static void p2p_register_invalid(struct kunit *test)
+{
+	struct p2p_fixture *p = test->priv;
+	struct pci_dev *pdev = p->sw.pdev;
+	u64 len = pci_resource_len(pdev, IVSHMEM_BAR);
+	static const int bars[] = { -1, 1, PCI_STD_NUM_BARS };
+	struct p2pdma_provider *prov;
+	unsigned int i;
+
+	KUNIT_ASSERT_GT(test, len, PAGE_SIZE);
+	KUNIT_ASSERT_FALSE(test, pci_resource_flags(pdev, 1) & IORESOURCE_MEM);
+	for (i = 0; i < ARRAY_SIZE(bars); i++) {
+		prov = pci_p2pdma_register_bar(pdev, bars[i], 0, PAGE_SIZE);
+		KUNIT_EXPECT_EQ_MSG(test, PTR_ERR_OR_ZERO(prov), -EINVAL,
+				    "BAR %d", bars[i]);
+		if (!IS_ERR(prov))
+			pci_p2pdma_unregister_bar(prov);
+	}
+	prov = pci_p2pdma_register_bar(pdev, IVSHMEM_BAR, len, 0);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(prov), -EINVAL);
+	if (!IS_ERR(prov))
+		pci_p2pdma_unregister_bar(prov);
+	prov = pci_p2pdma_register_bar(pdev, IVSHMEM_BAR, PAGE_SIZE,
+				       len - PAGE_SIZE + 1);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(prov), -EINVAL);
+	if (!IS_ERR(prov))
+		pci_p2pdma_unregister_bar(prov);
+	/* The last byte alone is fine. */
+	prov = pci_p2pdma_register_bar(pdev, IVSHMEM_BAR, len - 1, 1);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(prov));
+	KUNIT_EXPECT_EQ(test, prov->size, 1);
+	pci_p2pdma_unregister_bar(prov);
+}
+
+/*
  * Bad input and failures in the middle of a list: a range outside its
  * provider (-EINVAL), a non-PCI device (-EREMOTEIO), the DMA list's
  * allocations failed one by one (-ENOMEM).  Each leaves the DMA list empty
@@ -2630,6 +2906,7 @@ static struct kunit_case p2p_test_cases[] = {
 	KUNIT_CASE(p2p_revoke),
 	KUNIT_CASE_SLOW(p2p_revoke_race),
 	KUNIT_CASE(p2p_errors),
+	KUNIT_CASE(p2p_register_invalid),
 	{}
 };
 
