@@ -123,7 +123,7 @@ run_setup() {
 	info "kunit.py exec, setup $name: $qargs${kargs:+, kernel args: $kargs} (log: $log)"
 	set +e
 	(cd "$TREE" && python3 tools/testing/kunit/kunit.py exec --arch=x86_64 \
-		--build_dir="$X86_DIR" --timeout=300 --qemu_args="$qargs" \
+		--build_dir="$X86_DIR" --timeout=900 --qemu_args="$qargs" \
 		"${extra[@]}" --json="$json") 2>&1 | tee "$log" | grep --line-buffered -E '^\[[0-9:]+\] (Starting|Testing complete|Elapsed|.*(FAILED|CRASHED|ERROR|SKIPPED))'
 	rc=${PIPESTATUS[0]}
 	set -e
