@@ -49,7 +49,7 @@ main() {
 		echo "kunit-uml: FAILED (sanitizer report above, full log in $log)" >&2
 		exit 1
 	fi
-	if ! why=$(kmemleak_ran "$json" 2>&1); then
+	if ! why=$(kmemleak_ran "$json" uml 2>&1); then
 		echo "kunit-uml: FAILED ($why)" >&2
 		exit 1
 	fi
