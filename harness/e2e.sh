@@ -4,7 +4,7 @@
 # make e2e, make e2e-base: end-to-end RDMA traffic with byte checking, in
 # a QEMU guest, on the rlist kernel and on the unmodified base kernel.
 #
-# The guest is qemu-system-x86_64 (TCG, q35, 2 vCPUs, 6 GiB) with a
+# The guest is qemu-system-x86_64 (TCG, q35, 2 vCPUs, 8 GiB) with a
 # virtio-net NIC (user netdev, restricted) and an nvme whose CMB is
 # P2PDMA memory behind a PCIe switch.  Its initramfs is made of the host's
 # Debian binaries (rdma-core, perftest, iproute2, busybox) and of
@@ -87,7 +87,7 @@ P2P="-device pcie-root-port,id=rp1,chassis=1,slot=1"
 P2P+=" -device x3130-upstream,id=up1,bus=rp1"
 P2P+=" -device xio3130-downstream,id=dn1,bus=up1,chassis=2,slot=0"
 P2P+=" -device nvme,serial=rlist,cmb_size_mb=16,bus=dn1"
-QEMU_ARGS="-machine q35 -cpu max -smp 2 -m 6G -nographic -no-reboot"
+QEMU_ARGS="-machine q35 -cpu max -smp 2 -m 8G -nographic -no-reboot"
 QEMU_ARGS+=" -netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0"
 QEMU_ARGS+=" $P2P"
 # The console shows warnings and worse only (loglevel=5); /init prints
