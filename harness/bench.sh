@@ -45,19 +45,7 @@ EDU="-device edu,dma_mask=0xffffffffffffffff"
 APPEND="console=ttyS0 kunit.enable=0 rdinit=/init panic=-1 loglevel=4"
 
 kbuild() {
-	local arch=$1 dir=$2 cfg=$3 log=$LOGS/bench-build-$1.log rc
-
-	info "kunit.py build --arch=$arch in $dir (log: $log)"
-	set +e
-	(cd "$TREE" && python3 tools/testing/kunit/kunit.py build --arch="$arch" \
-		--build_dir="$dir" --kunitconfig="$RLIST_REPO/kunit/$cfg" \
-		--jobs="${JOBS:-2}" --make_options "CC=$KCC") >"$log" 2>&1
-	rc=$?
-	set -e
-	if [ "$rc" -ne 0 ]; then
-		tail -n 30 "$log" >&2
-		die "bench: $arch kernel build failed (log: $log)"
-	fi
+	kunit_build "$TREE" "$1" "$2" "$LOGS/bench-build-$1.log" "$RLIST_REPO/kunit/$3"
 }
 
 build_prog() {

@@ -153,7 +153,7 @@ base_kunitconfig() {
 # The base kernel, rebuilt only when the filtered kunitconfig changes (the
 # base source does not).
 build_base() {
-	local cfg=$BASE_DIR/kunitconfig log=$LOGS/e2e-base-build.log rc
+	local cfg=$BASE_DIR/kunitconfig log=$LOGS/e2e-base-build.log
 
 	base_src
 	mkdir -p "$BASE_DIR" "$LOGS"
@@ -163,17 +163,7 @@ build_base() {
 		return
 	fi
 	mv "$cfg.tmp" "$cfg"
-	info "building the base kernel in $BASE_DIR (log: $log)"
-	set +e
-	(cd "$BASE_SRC" && PYTHONDONTWRITEBYTECODE=1 python3 tools/testing/kunit/kunit.py \
-		build --arch=x86_64 --build_dir="$BASE_DIR" --kunitconfig="$cfg" \
-		--jobs="${JOBS:-2}" --make_options "CC=$KCC") >"$log" 2>&1
-	rc=$?
-	set -e
-	if [ "$rc" -ne 0 ]; then
-		tail -n 30 "$log" >&2
-		die "base kernel build failed (kunit.py exit status $rc, log in $log)"
-	fi
+	kunit_build "$BASE_SRC" x86_64 "$BASE_DIR" "$log" "$cfg"
 	touch "$BASE_KERNEL"
 }
 

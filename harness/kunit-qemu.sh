@@ -93,21 +93,8 @@ EOF
 }
 
 build() {
-	local log=$LOGS/kunit-qemu-build.log rc
-
-	info "kunit.py build --arch=x86_64 (log: $log)"
-	set +e
-	(cd "$TREE" && python3 tools/testing/kunit/kunit.py build --arch=x86_64 \
-		--build_dir="$X86_DIR" --kunitconfig="$RLIST_REPO/kunit/qemu-x86" \
-		--kunitconfig="$SANITIZERS" \
-		--jobs="${JOBS:-2}" --make_options "CC=$KCC") 2>&1 | tee "$log" | grep --line-buffered -E '^\[[0-9:]+\] (Configuring|Building|Elapsed|.*(FAILED|ERROR))|error:'
-	rc=${PIPESTATUS[0]}
-	set -e
-	if [ "$rc" -ne 0 ]; then
-		tail -n 30 "$log" >&2
-		echo "kunit-qemu: build FAILED (kunit.py exit status $rc, full log in $log)" >&2
-		exit 1
-	fi
+	kunit_build "$TREE" x86_64 "$X86_DIR" "$LOGS/kunit-qemu-build.log" \
+		"$RLIST_REPO/kunit/qemu-x86" "$SANITIZERS"
 }
 
 # Boot the kernel in one setup; prints its result line, returns non-zero

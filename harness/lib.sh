@@ -206,6 +206,34 @@ kunit_counts() {
 	echo "${passed:-0} $failed"
 }
 
+# kunit_build SRC ARCH DIR LOG KUNITCONFIG...: kunit.py build of the
+# kernel source SRC for ARCH into build dir DIR, with the kunitconfigs
+# given (files or directories).  The whole output goes to LOG, kunit.py's
+# progress lines and compiler errors to stdout.  Exits with the end of the
+# log on failure.
+kunit_build() {
+	local src=$1 arch=$2 dir=$3 log=$4 cfg rc
+	local args=()
+
+	shift 4
+	for cfg; do
+		args+=(--kunitconfig="$cfg")
+	done
+	mkdir -p "$(dirname "$log")"
+	info "kunit.py build --arch=$arch in $dir (log: $log)"
+	set +e
+	(cd "$src" && PYTHONDONTWRITEBYTECODE=1 python3 tools/testing/kunit/kunit.py \
+		build --arch="$arch" --build_dir="$dir" "${args[@]}" \
+		--jobs="${JOBS:-2}" --make_options "CC=$KCC") 2>&1 | tee "$log" |
+		grep --line-buffered -E '^\[[0-9:]+\] (Configuring|Building|Elapsed|.*(FAILED|ERROR))|error:'
+	rc=${PIPESTATUS[0]}
+	set -e
+	if [ "$rc" -ne 0 ]; then
+		tail -n 30 "$log" >&2
+		die "$arch kernel build in $dir failed (kunit.py exit status $rc, log: $log)"
+	fi
+}
+
 # $1 is missing or older than one of the other files.
 stale() {
 	local out=$1 f
