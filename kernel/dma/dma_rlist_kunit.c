@@ -23,6 +23,7 @@
 #include <linux/kprobes.h>
 
 #include "../../lib/rlist/rlist_internal.h"
+#include "../../lib/rlist/rlist_kunit.h"
 
 #define NR_PAGES 24
 
@@ -241,38 +242,10 @@ static unsigned int dr_nr_ranges(struct kunit *test)
 	return n;
 }
 
-/**
- * dr_debug_u32() - find a counter of DMA API debugging
- * @name: its file in debugfs' dma-api directory, e.g. "error_count"
- *
- * Built-in code can read dma-debug's counters without mounting debugfs:
- * the inode of a debugfs_create_u32() file points to the variable.
- *
- * Return: the counter, or NULL without DMA API debugging.
- */
-static u32 *dr_debug_u32(const char *name)
-{
-	struct dentry *dir, *file;
-	u32 *val = NULL;
-
-	if (!IS_ENABLED(CONFIG_DMA_API_DEBUG))
-		return NULL;
-	dir = debugfs_lookup("dma-api", NULL);
-	if (IS_ERR_OR_NULL(dir))
-		return NULL;
-	file = debugfs_lookup(name, dir);
-	if (!IS_ERR_OR_NULL(file)) {
-		val = d_inode(file)->i_private;
-		dput(file);
-	}
-	dput(dir);
-	return val;
-}
-
 /* Restore the number of errors dma-debug still prints. */
 static void dr_debug_shown(void *data)
 {
-	u32 *shown = dr_debug_u32("num_errors");
+	u32 *shown = rlist_kunit_dma_debug_u32("num_errors");
 
 	if (shown)
 		WRITE_ONCE(*shown, (uintptr_t)data);
@@ -285,9 +258,9 @@ struct dr_debug {
 
 static bool dr_debug_get(struct dr_debug *d)
 {
-	d->errors = dr_debug_u32("error_count");
-	d->free = dr_debug_u32("num_free_entries");
-	d->total = dr_debug_u32("nr_total_entries");
+	d->errors = rlist_kunit_dma_debug_u32("error_count");
+	d->free = rlist_kunit_dma_debug_u32("num_free_entries");
+	d->total = rlist_kunit_dma_debug_u32("nr_total_entries");
 	return d->errors && d->free && d->total;
 }
 
@@ -774,7 +747,7 @@ static void dma_rlist_test_debug(struct kunit *test)
 	 * dma-debug prints only its first errors: keep the misuse below from
 	 * silencing the reports of later tests.
 	 */
-	shown = dr_debug_u32("num_errors");
+	shown = rlist_kunit_dma_debug_u32("num_errors");
 	KUNIT_ASSERT_NOT_NULL(test, shown);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, dr_debug_shown,
 							(void *)(uintptr_t)
@@ -822,7 +795,7 @@ static void dma_rlist_test_debug(struct kunit *test)
 /* Keep dma-debug printing the errors of later tests after this one's. */
 static void dr_debug_keep_shown(struct kunit *test)
 {
-	u32 *shown = dr_debug_u32("num_errors");
+	u32 *shown = rlist_kunit_dma_debug_u32("num_errors");
 
 	KUNIT_ASSERT_NOT_NULL(test, shown);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, dr_debug_shown,

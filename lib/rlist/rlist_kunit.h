@@ -6,6 +6,8 @@
 #define _LIB_RLIST_KUNIT_H
 
 #include <kunit/test.h>
+#include <linux/debugfs.h>
+#include <linux/fs.h>
 
 /**
  * struct rlist_kunit_alloc - allocation accounting of the rlist storage
@@ -52,6 +54,34 @@ struct page **rlist_kunit_ref_pin(struct kunit *test, unsigned long addr,
 				  unsigned long npages, unsigned int gup_flags);
 int rlist_kunit_pins_of(struct page *page);
 struct file *rlist_kunit_ramfs_file(struct kunit *test, unsigned long npages);
+
+/**
+ * rlist_kunit_dma_debug_u32() - find a counter of DMA API debugging
+ * @name: its file in debugfs' dma-api directory, e.g. "error_count"
+ *
+ * Built-in code can read dma-debug's counters without mounting debugfs:
+ * the inode of a debugfs_create_u32() file points to the variable.
+ *
+ * Return: the counter, or NULL without DMA API debugging.
+ */
+static inline u32 *rlist_kunit_dma_debug_u32(const char *name)
+{
+	struct dentry *dir, *file;
+	u32 *val = NULL;
+
+	if (!IS_ENABLED(CONFIG_DMA_API_DEBUG))
+		return NULL;
+	dir = debugfs_lookup("dma-api", NULL);
+	if (IS_ERR_OR_NULL(dir))
+		return NULL;
+	file = debugfs_lookup(name, dir);
+	if (!IS_ERR_OR_NULL(file)) {
+		val = d_inode(file)->i_private;
+		dput(file);
+	}
+	dput(dir);
+	return val;
+}
 
 extern struct kunit_suite rlist_storage_test_suite;
 extern struct kunit_suite rlist_cpu_test_suite;

@@ -41,6 +41,8 @@
 #include <linux/sort.h>
 #include <linux/swiotlb.h>
 
+#include "rlist_kunit.h"
+
 static unsigned long long seed;
 module_param(seed, ullong, 0444);
 MODULE_PARM_DESC(seed, "seed of the random lists, 0: pick one");
@@ -1147,26 +1149,6 @@ static bool rp_check_segs_blocks(struct rp_ctx *c, struct rlist_dma *rd)
 			i, c->nr_dr);
 }
 
-/* dma-debug's counters (built-in code can read them from debugfs). */
-static u32 *rp_debug_u32(const char *name)
-{
-	struct dentry *dir, *file;
-	u32 *val = NULL;
-
-	if (!IS_ENABLED(CONFIG_DMA_API_DEBUG))
-		return NULL;
-	dir = debugfs_lookup("dma-api", NULL);
-	if (IS_ERR_OR_NULL(dir))
-		return NULL;
-	file = debugfs_lookup(name, dir);
-	if (!IS_ERR_OR_NULL(file)) {
-		val = d_inode(file)->i_private;
-		dput(file);
-	}
-	dput(dir);
-	return val;
-}
-
 struct rp_debug {
 	u32 *errors, *free, *total;
 };
@@ -1435,9 +1417,9 @@ static void rlist_prop_test(struct kunit *test)
 							rp_drop_range_map,
 							c->dev[1]), 0);
 
-	dbg_store.errors = rp_debug_u32("error_count");
-	dbg_store.free = rp_debug_u32("num_free_entries");
-	dbg_store.total = rp_debug_u32("nr_total_entries");
+	dbg_store.errors = rlist_kunit_dma_debug_u32("error_count");
+	dbg_store.free = rlist_kunit_dma_debug_u32("num_free_entries");
+	dbg_store.total = rlist_kunit_dma_debug_u32("nr_total_entries");
 	if (dbg_store.errors && dbg_store.free && dbg_store.total) {
 		dbg = &dbg_store;
 		errors = READ_ONCE(*dbg->errors);
