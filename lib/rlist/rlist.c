@@ -44,7 +44,7 @@
 #define RL_TYPE_MASK	(RLIST_NR_TYPES - 1)
 #define RL_GEN_EXTRA	BIT(27)
 #define RL_GEN_LEN64	BIT(26)
-#define RL_RUN_PAGES	BIT(28)	/* largest run in a RUN entry */
+#define RL_RUN_PAGES	RLIST_RUN_MAX_PAGES	/* largest run in a RUN entry */
 #define RL_PAGE_PFNS	BIT(31)	/* pfn limit of a PAGE entry */
 
 /**
@@ -103,7 +103,7 @@ EXPORT_SYMBOL_IF_KUNIT(rlist_mem_free);
 static unsigned int rl_entry_words(const struct rlist_entry *e)
 {
 	if (!e->extra && PAGE_ALIGNED(e->base) && PAGE_ALIGNED(e->length) &&
-	    (e->base >> PAGE_SHIFT) <= U32_MAX &&
+	    (e->base >> PAGE_SHIFT) <= RLIST_RUN_MAX_PFN &&
 	    (e->length >> PAGE_SHIFT) <= RL_RUN_PAGES) {
 		if (!e->type && e->length == PAGE_SIZE &&
 		    (e->base >> PAGE_SHIFT) < RL_PAGE_PFNS)

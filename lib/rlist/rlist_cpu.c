@@ -137,6 +137,43 @@ int rlist_cpu_append_folio(struct rlist_cpu *rc, struct folio *folio,
 }
 EXPORT_SYMBOL_GPL(rlist_cpu_append_folio);
 
+/*
+ * Pages of @pages[@i..@npages) that continue @pages[@i - 1]'s run: physically
+ * contiguous and of the same pgmap (the test sg_alloc_append_table_from_pages()
+ * makes), so that they can share one entry.  Returns the end of the run.
+ */
+static unsigned long rc_pages_run(struct page **pages, unsigned long i,
+				  unsigned long npages)
+{
+	for (; i < npages; i++) {
+		if (page_to_pfn(pages[i]) != page_to_pfn(pages[i - 1]) + 1 ||
+		    !zone_device_pages_have_same_pgmap(pages[i - 1], pages[i]))
+			break;
+	}
+	return i;
+}
+
+/*
+ * Entries that appending @pages[0..@npages) as maximal runs adds at most, in
+ * *@nr_runs, and whether each of them fits a PAGE or RUN entry (2 words).
+ */
+static bool rc_pages_runs(struct page **pages, unsigned long npages,
+			  unsigned long *nr_runs)
+{
+	unsigned long i, j, n = 0;
+	bool small = true;
+
+	for (i = 0; i < npages; i = j) {
+		j = rc_pages_run(pages, i + 1, npages);
+		if (j - i > RLIST_RUN_MAX_PAGES ||
+		    page_to_pfn(pages[i]) > RLIST_RUN_MAX_PFN)
+			small = false;
+		n++;
+	}
+	*nr_runs = n;
+	return small;
+}
+
 /**
  * rlist_cpu_append_pages() - add whole pages
  * @rc: a list set up with rlist_cpu_init()
@@ -144,8 +181,12 @@ EXPORT_SYMBOL_GPL(rlist_cpu_append_folio);
  * @npages: number of pages
  * @gfp: allocation flags
  *
- * All or nothing: room for every page is reserved first.  Physically
- * contiguous pages become one entry.  The list takes over one pin per page.
+ * All or nothing: room for every range is reserved first.  Physically
+ * contiguous pages (of the same pgmap) become one entry, which continues the
+ * list's last entry if they continue it, exactly as if they had been appended
+ * one by one with rlist_cpu_append_page(); the array is read in two passes,
+ * one to size the reservation and one to append each run at once.  The list
+ * takes over one pin per page.
  *
  * Return: 0; -EINVAL for a list that is not native or was ended; -ENOMEM,
  * with nothing appended.
@@ -153,19 +194,38 @@ EXPORT_SYMBOL_GPL(rlist_cpu_append_folio);
 int rlist_cpu_append_pages(struct rlist_cpu *rc, struct page **pages,
 			   unsigned long npages, gfp_t gfp)
 {
-	unsigned long i;
+	struct rlist_entry e = { .type = RLIST_CPU_TYPE_PAGE };
+	unsigned long i, j, nr_runs;
+	bool small;
 	int ret;
 
 	if (rc->__storage != RLIST_CPU_RLIST)
 		return -EINVAL;
-	/* Whole pages of type 0 take a PAGE or RUN entry: 2 words at most. */
-	ret = __rlist_preload(&rc->__rl, npages, 2, gfp);
+	if (!npages)
+		return 0;
+	small = rc_pages_runs(pages, npages, &nr_runs);
+	/* Whole pages of type 0 take a PAGE or RUN entry, 2 words, if small. */
+	ret = __rlist_preload(&rc->__rl, nr_runs,
+			      small ? 2 : RLIST_MAX_ENTRY_WORDS, gfp);
 	if (ret)
 		return ret;
-	for (i = 0; i < npages; i++) {
-		ret = rc_append(rc, page_to_phys(pages[i]), PAGE_SIZE, 0, gfp);
+	j = rc_pages_run(pages, 1, npages);
+	/* The first run may continue the last entry. */
+	ret = rc_append(rc, page_to_phys(pages[0]), (u64)j << PAGE_SHIFT, 0,
+			gfp);
+	if (WARN_ON_ONCE(ret))
+		return ret;
+	/* The others are maximal runs: new entries, page aligned. */
+	for (i = j; i < npages; i = j) {
+		j = rc_pages_run(pages, i + 1, npages);
+		e.base = page_to_phys(pages[i]);
+		e.length = (u64)(j - i) << PAGE_SHIFT;
+		ret = rlist_append(&rc->__rl, &e, RLIST_APPEND_NO_MERGE, gfp);
 		if (WARN_ON_ONCE(ret))
 			return ret;
+		if (rc_page_is_p2p(e.base))
+			rc->__flags |= RLIST_CPU_MAY_P2P;
+		rc->__length += e.length;
 	}
 	return 0;
 }

@@ -5,6 +5,7 @@
 #ifndef _LIB_RLIST_INTERNAL_H
 #define _LIB_RLIST_INTERNAL_H
 
+#include <linux/bits.h>
 #include <linux/types.h>
 #include <linux/gfp_types.h>
 
@@ -18,6 +19,10 @@ void rlist_mem_free(void **ptrs, size_t n);
 #endif
 
 struct rlist;
+
+/* Largest run of pages, and its highest first pfn, that a RUN entry holds. */
+#define RLIST_RUN_MAX_PAGES	BIT(28)
+#define RLIST_RUN_MAX_PFN	U32_MAX
 
 /* rlist_preload() for entries known to need at most @entry_words words. */
 int __rlist_preload(struct rlist *rl, unsigned long nr_entries,
