@@ -696,13 +696,37 @@ bool rlist_dma_iter_start(struct rlist_dma_iter *it,
 			  const struct rlist_dma_segmentation *seg);
 bool rlist_dma_block_start(struct rlist_dma_iter *it,
 			   const struct rlist_dma *rd, u64 blocksz);
-bool rlist_dma_iter_next(struct rlist_dma_iter *it);
+bool __rlist_dma_iter_advance(struct rlist_dma_iter *it);
 
 unsigned long rlist_dma_find_best_blocksz(const struct rlist_dma *rd,
 					  unsigned long pgsz_bitmap,
 					  u64 hwva);
 u64 rlist_dma_num_blocks(const struct rlist_dma *rd, u64 blocksz, u64 hwva);
 u64 rlist_dma_block_offset(const struct rlist_dma *rd, u64 blocksz);
+
+/**
+ * rlist_dma_iter_next() - move a DMA iterator to the next piece
+ * @it: the iterator, valid
+ *
+ * The next block of the current range is computed inline, like bvec_iter's
+ * steps; the rest (segments, the next range) is out of line.
+ *
+ * Return: false at the end of the list (the iterator is then invalid).
+ */
+static inline bool rlist_dma_iter_next(struct rlist_dma_iter *it)
+{
+	it->pos += it->len;
+	it->__roff += it->len;
+	if (it->__step == RLIST_DMA_STEP_BLOCK && it->__roff < it->__rlen) {
+		dma_addr_t addr = it->__raddr + it->__roff;
+		u64 bs = it->__blocksz;
+
+		it->len = min(it->__rlen - it->__roff, bs - (addr & (bs - 1)));
+		it->addr = addr & ~(bs - 1);
+		return true;
+	}
+	return __rlist_dma_iter_advance(it);
+}
 
 /**
  * rlist_dma_iter_valid() - test whether a DMA iterator points at a piece

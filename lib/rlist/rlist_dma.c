@@ -296,22 +296,22 @@ bool rlist_dma_block_start(struct rlist_dma_iter *it,
 EXPORT_SYMBOL_GPL(rlist_dma_block_start);
 
 /**
- * rlist_dma_iter_next() - move a DMA iterator to the next piece
- * @it: the iterator, valid
+ * __rlist_dma_iter_advance() - the out-of-line part of rlist_dma_iter_next()
+ * @it: the iterator, valid, with @it->__roff already past the last piece
+ *
+ * Cuts the next piece out of the current range, or loads the next range.
  *
  * Return: false at the end of the list (the iterator is then invalid).
  */
-bool rlist_dma_iter_next(struct rlist_dma_iter *it)
+bool __rlist_dma_iter_advance(struct rlist_dma_iter *it)
 {
-	it->pos += it->len;
-	it->__roff += it->len;
 	if (it->__roff < it->__rlen) {
 		rd_set_piece(it);
 		return true;
 	}
 	return rd_load_range(it);
 }
-EXPORT_SYMBOL_GPL(rlist_dma_iter_next);
+EXPORT_SYMBOL_GPL(__rlist_dma_iter_advance);
 
 /**
  * rlist_dma_nr_segments() - count the segments of a DMA list
