@@ -100,7 +100,8 @@ VISIBLE_IF_KUNIT void rlist_mem_free(void **ptrs, size_t n)
 }
 EXPORT_SYMBOL_IF_KUNIT(rlist_mem_free);
 
-static unsigned int rl_entry_words(const struct rlist_entry *e)
+static __always_inline unsigned int
+rl_entry_words(const struct rlist_entry *e)
 {
 	if (!e->extra && PAGE_ALIGNED(e->base) && PAGE_ALIGNED(e->length) &&
 	    (e->base >> PAGE_SHIFT) <= RLIST_RUN_MAX_PFN &&
@@ -113,7 +114,8 @@ static unsigned int rl_entry_words(const struct rlist_entry *e)
 	return 4 + (e->length > U32_MAX) + !!e->extra;
 }
 
-static void rl_encode(u32 *w, const struct rlist_entry *e, unsigned int nw)
+static __always_inline void rl_encode(u32 *w, const struct rlist_entry *e,
+				      unsigned int nw)
 {
 	u32 type = (u32)e->type << RL_TYPE_SHIFT;
 	unsigned int i = 4;
@@ -141,7 +143,8 @@ static void rl_encode(u32 *w, const struct rlist_entry *e, unsigned int nw)
 	}
 }
 
-static unsigned int rl_decode(const u32 *w, struct rlist_entry *e)
+static __always_inline unsigned int
+rl_decode(const u32 *w, struct rlist_entry *e)
 {
 	u32 w0 = w[0];
 	unsigned int i = 4;
@@ -523,7 +526,7 @@ bool rlist_last(const struct rlist *rl, struct rlist_entry *e)
 EXPORT_SYMBOL_GPL(rlist_last);
 
 /* Load the entry at (chunk, word) into the iterator; false past the end. */
-static bool rl_iter_load(struct rlist_iter *it)
+static __always_inline bool rl_iter_load(struct rlist_iter *it)
 {
 	const struct rlist *rl = it->__rl;
 	const u32 *w;

@@ -335,7 +335,7 @@ EXPORT_SYMBOL_GPL(rlist_cpu_destroy);
  * Load the next raw element into the look-ahead (__nlen = 0 at the end).
  * __skip bytes of it, left by a seek, are dropped.
  */
-static void rc_fetch(struct rlist_cpu_iter *it)
+static __always_inline void rc_fetch(struct rlist_cpu_iter *it)
 {
 	const struct rlist_cpu *rc = it->__rc;
 	u64 len = 0;
@@ -400,7 +400,7 @@ static void rc_fetch(struct rlist_cpu_iter *it)
 }
 
 /* Cut the current piece out of the current range at __roff. */
-static void rc_set_piece(struct rlist_cpu_iter *it)
+static __always_inline void rc_set_piece(struct rlist_cpu_iter *it)
 {
 	u64 left = it->__rlen - it->__roff;
 
@@ -418,7 +418,7 @@ static void rc_set_piece(struct rlist_cpu_iter *it)
 }
 
 /* Make the look-ahead, and what continues it, the current range. */
-static bool rc_load_range(struct rlist_cpu_iter *it)
+static __always_inline bool rc_load_range(struct rlist_cpu_iter *it)
 {
 	if (!it->__nlen) {
 		it->__rc = NULL;

@@ -155,7 +155,7 @@ static u64 rlist_seg_len(u64 addr, u64 left,
 /* ---- iteration ---- */
 
 /* Load the next raw range into the look-ahead. */
-static void rd_fetch(struct rlist_dma_iter *it)
+static __always_inline void rd_fetch(struct rlist_dma_iter *it)
 {
 	const struct rlist_dma *rd = it->__rd;
 
@@ -184,7 +184,7 @@ static void rd_fetch(struct rlist_dma_iter *it)
 	it->__have_next = true;
 }
 
-static void rd_set_piece(struct rlist_dma_iter *it)
+static __always_inline void rd_set_piece(struct rlist_dma_iter *it)
 {
 	u64 left = it->__rlen - it->__roff;
 	dma_addr_t addr = it->__raddr + it->__roff;
@@ -209,7 +209,7 @@ static void rd_set_piece(struct rlist_dma_iter *it)
  * Make the look-ahead the current range, merging what continues it.  The
  * ranges of an identity list are the CPU list's, already maximal.
  */
-static bool rd_load_range(struct rlist_dma_iter *it)
+static __always_inline bool rd_load_range(struct rlist_dma_iter *it)
 {
 	if (!it->__have_next) {
 		it->__rd = NULL;
