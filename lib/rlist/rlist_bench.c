@@ -371,10 +371,20 @@ struct rb_rl {
 };
 
 /*
+ * The two block walkers are tight loops: under QEMU TCG, a loop that
+ * straddles a page of kernel text cannot chain its translated blocks
+ * directly and runs about ten times slower, so which side is slower came
+ * down to where the linker put each function.  Both are kept whole inside
+ * an aligned 512-byte slot, hence inside a page.
+ */
+#define RB_WALKER_ALIGN	512
+
+/*
  * HW blocks of a mapped sg_table, the way 6.12's __rdma_block_iter_start()
  * and __rdma_block_iter_next() walk it for rdma_umem_for_each_dma_block().
  */
-static u64 rb_sg_blocks(struct sg_table *sgt, u64 *hash)
+static noinline __aligned(RB_WALKER_ALIGN) u64
+rb_sg_blocks(struct sg_table *sgt, u64 *hash)
 {
 	struct scatterlist *sg = sgt->sgl;
 	unsigned int nents = sgt->nents;
@@ -398,7 +408,8 @@ static u64 rb_sg_blocks(struct sg_table *sgt, u64 *hash)
 	return n;
 }
 
-static u64 rb_rl_blocks(const struct rlist_dma *rd, u64 *hash)
+static noinline __aligned(RB_WALKER_ALIGN) u64
+rb_rl_blocks(const struct rlist_dma *rd, u64 *hash)
 {
 	struct rlist_dma_iter it;
 	u64 n = 0, h = 0;
