@@ -38,29 +38,6 @@
 
 #include "rlist_internal.h"
 
-#define RL_LONG		BIT(31)
-#define RL_GENERIC	BIT(30)
-#define RL_TYPE_SHIFT	28
-#define RL_TYPE_MASK	(RLIST_NR_TYPES - 1)
-#define RL_GEN_EXTRA	BIT(27)
-#define RL_GEN_LEN64	BIT(26)
-#define RL_RUN_PAGES	RLIST_RUN_MAX_PAGES	/* largest run in a RUN entry */
-#define RL_PAGE_PFNS	BIT(31)	/* pfn limit of a PAGE entry */
-
-/**
- * struct rlist_chunk - a block of encoded entries
- * @start: list position of the first byte of the first entry
- * @nr_words: words in use
- * @nr_entries: entries stored; equal to @nr_words iff all are PAGE entries
- * @words: the encoded entries
- */
-struct rlist_chunk {
-	u64 start;
-	u32 nr_words;
-	u32 nr_entries;
-	u32 words[];
-};
-
 /* Chunk sizes: 256 B, 1 KiB, then 4 KiB. */
 static size_t rl_chunk_bytes(unsigned int idx)
 {
@@ -141,42 +118,6 @@ static __always_inline void rl_encode(u32 *w, const struct rlist_entry *e,
 		w[0] |= RL_GEN_EXTRA;
 		w[i] = e->extra;
 	}
-}
-
-static __always_inline unsigned int
-rl_decode(const u32 *w, struct rlist_entry *e)
-{
-	u32 w0 = w[0];
-	unsigned int i = 4;
-
-	if (!(w0 & RL_LONG)) {
-		*e = (struct rlist_entry){ .base = (u64)w0 << PAGE_SHIFT,
-					   .length = PAGE_SIZE };
-		return 1;
-	}
-	e->type = (w0 >> RL_TYPE_SHIFT) & RL_TYPE_MASK;
-	if (!(w0 & RL_GENERIC)) {
-		e->base = (u64)w[1] << PAGE_SHIFT;
-		e->length = ((u64)(w0 & (RL_RUN_PAGES - 1)) + 1) << PAGE_SHIFT;
-		e->extra = 0;
-		return 2;
-	}
-	e->base = w[1] | (u64)w[2] << 32;
-	e->length = w[3];
-	if (w0 & RL_GEN_LEN64)
-		e->length |= (u64)w[i++] << 32;
-	e->extra = 0;
-	if (w0 & RL_GEN_EXTRA)
-		e->extra = w[i++];
-	return i;
-}
-
-/* Words and word count of chunk @idx. */
-static const u32 *rl_words(const struct rlist *rl, unsigned int idx,
-			   unsigned int *nr_words)
-{
-	*nr_words = rl->__dir[idx]->nr_words;
-	return rl->__dir[idx]->words;
 }
 
 static unsigned int rl_inline_words(const struct rlist *rl)
@@ -525,34 +466,6 @@ bool rlist_last(const struct rlist *rl, struct rlist_entry *e)
 }
 EXPORT_SYMBOL_GPL(rlist_last);
 
-/* Load the entry at (chunk, word) into the iterator; false past the end. */
-static __always_inline bool rl_iter_load(struct rlist_iter *it)
-{
-	const struct rlist *rl = it->__rl;
-	const u32 *w;
-	unsigned int nw;
-
-	if (!rl->__nr_chunks) {
-		if (it->__chunk || it->__word || !rl->__nr_entries)
-			goto end;
-		it->__next = rl_decode(rl->__inl, &it->entry);
-		return true;
-	}
-	while (it->__chunk < rl->__nr_chunks) {
-		w = rl_words(rl, it->__chunk, &nw);
-		if (it->__word < nw) {
-			it->__next = it->__word +
-				     rl_decode(&w[it->__word], &it->entry);
-			return true;
-		}
-		it->__chunk++;
-		it->__word = 0;
-	}
-end:
-	it->__rl = NULL;
-	return false;
-}
-
 /**
  * rlist_iter_first() - point an iterator at the first entry
  * @it: the iterator
@@ -578,9 +491,7 @@ EXPORT_SYMBOL_GPL(rlist_iter_first);
  */
 bool rlist_iter_next(struct rlist_iter *it)
 {
-	it->pos += it->entry.length;
-	it->__word = it->__next;
-	return rl_iter_load(it);
+	return rl_iter_next(it);
 }
 EXPORT_SYMBOL_GPL(rlist_iter_next);
 

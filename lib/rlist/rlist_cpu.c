@@ -349,7 +349,7 @@ static __always_inline void rc_fetch(struct rlist_cpu_iter *it)
 		len = it->__s.rl.entry.length;
 		if (it->__s.rl.entry.type == RLIST_CPU_TYPE_PHYS)
 			it->__nprov = it->__s.rl.entry.extra;
-		rlist_iter_next(&it->__s.rl);
+		rl_iter_next(&it->__s.rl);
 		break;
 	case RLIST_CPU_PAGES: {
 		unsigned long idx = it->__s.idx;

@@ -8,6 +8,7 @@
 #include <linux/bits.h>
 #include <linux/types.h>
 #include <linux/gfp_types.h>
+#include <linux/rlist.h>
 
 /*
  * Every allocation and free of the rlist storage goes through these two, so
@@ -27,5 +28,104 @@ struct rlist;
 /* rlist_preload() for entries known to need at most @entry_words words. */
 int __rlist_preload(struct rlist *rl, unsigned long nr_entries,
 		    unsigned int entry_words, gfp_t gfp);
+
+/*
+ * The encoding of the storage (see lib/rlist/rlist.c), shared so that the
+ * CPU and DMA iterators step through an rlist without a call per entry.
+ */
+#define RL_LONG		BIT(31)
+#define RL_GENERIC	BIT(30)
+#define RL_TYPE_SHIFT	28
+#define RL_TYPE_MASK	(RLIST_NR_TYPES - 1)
+#define RL_GEN_EXTRA	BIT(27)
+#define RL_GEN_LEN64	BIT(26)
+#define RL_RUN_PAGES	RLIST_RUN_MAX_PAGES	/* largest run in a RUN entry */
+#define RL_PAGE_PFNS	BIT(31)	/* pfn limit of a PAGE entry */
+
+/**
+ * struct rlist_chunk - a block of encoded entries
+ * @start: list position of the first byte of the first entry
+ * @nr_words: words in use
+ * @nr_entries: entries stored; equal to @nr_words iff all are PAGE entries
+ * @words: the encoded entries
+ */
+struct rlist_chunk {
+	u64 start;
+	u32 nr_words;
+	u32 nr_entries;
+	u32 words[];
+};
+
+static __always_inline unsigned int
+rl_decode(const u32 *w, struct rlist_entry *e)
+{
+	u32 w0 = w[0];
+	unsigned int i = 4;
+
+	if (!(w0 & RL_LONG)) {
+		*e = (struct rlist_entry){ .base = (u64)w0 << PAGE_SHIFT,
+					   .length = PAGE_SIZE };
+		return 1;
+	}
+	e->type = (w0 >> RL_TYPE_SHIFT) & RL_TYPE_MASK;
+	if (!(w0 & RL_GENERIC)) {
+		e->base = (u64)w[1] << PAGE_SHIFT;
+		e->length = ((u64)(w0 & (RL_RUN_PAGES - 1)) + 1) << PAGE_SHIFT;
+		e->extra = 0;
+		return 2;
+	}
+	e->base = w[1] | (u64)w[2] << 32;
+	e->length = w[3];
+	if (w0 & RL_GEN_LEN64)
+		e->length |= (u64)w[i++] << 32;
+	e->extra = 0;
+	if (w0 & RL_GEN_EXTRA)
+		e->extra = w[i++];
+	return i;
+}
+
+/* Words and word count of chunk @idx. */
+static __always_inline const u32 *rl_words(const struct rlist *rl, unsigned int idx,
+			   unsigned int *nr_words)
+{
+	*nr_words = rl->__dir[idx]->nr_words;
+	return rl->__dir[idx]->words;
+}
+
+/* Load the entry at (chunk, word) into the iterator; false past the end. */
+static __always_inline bool rl_iter_load(struct rlist_iter *it)
+{
+	const struct rlist *rl = it->__rl;
+	const u32 *w;
+	unsigned int nw;
+
+	if (!rl->__nr_chunks) {
+		if (it->__chunk || it->__word || !rl->__nr_entries)
+			goto end;
+		it->__next = rl_decode(rl->__inl, &it->entry);
+		return true;
+	}
+	while (it->__chunk < rl->__nr_chunks) {
+		w = rl_words(rl, it->__chunk, &nw);
+		if (it->__word < nw) {
+			it->__next = it->__word +
+				     rl_decode(&w[it->__word], &it->entry);
+			return true;
+		}
+		it->__chunk++;
+		it->__word = 0;
+	}
+end:
+	it->__rl = NULL;
+	return false;
+}
+
+/* Step @it to the entry after the current one; false past the end. */
+static __always_inline bool rl_iter_next(struct rlist_iter *it)
+{
+	it->pos += it->entry.length;
+	it->__word = it->__next;
+	return rl_iter_load(it);
+}
 
 #endif /* _LIB_RLIST_INTERNAL_H */
