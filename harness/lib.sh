@@ -259,26 +259,31 @@ sanitizer_reports() {
 	! grep -E -A 3 "$SANITIZER_REPORT" "$1"
 }
 
-# The kunit.py --json file $1 of a sanitizer run: the rlist_kmemleak suite
-# must have run and passed (kmemleak off makes it fail; with "uml" as $2 a
-# skip is accepted, see the suite).  Built-in suites
-# run in link order, and drivers/ is linked after lib/: the suites that
-# ran after it (the ib_umem ones) are named, their leaks are not scanned.
+# The kunit.py --json file $1 of a sanitizer run: the kmemleak suites
+# (rlist_kmemleak, last of lib/, and ib_umem_kmemleak, last of the ib_umem
+# tests in drivers/, which is linked after lib/) must have run and passed
+# (kmemleak off makes them fail; with "uml" as $2 a skip is accepted, see
+# the suite).  The suites that ran after the last of them are named:
+# their leaks are not scanned.
 kmemleak_ran() {
 	python3 - "$@" <<'PY'
 import json, sys
 ss = json.load(open(sys.argv[1])).get("sub_groups", [])
 names = [s.get("name") for s in ss]
+checks = [i for i, n in enumerate(names)
+          if n in ("rlist_kmemleak", "ib_umem_kmemleak")]
 if "rlist_kmemleak" not in names:
     sys.exit("the rlist_kmemleak suite did not run")
-i = names.index("rlist_kmemleak")
-tests = ss[i].get("test_cases", [])
+if "ib_umem" in names and "ib_umem_kmemleak" not in names:
+    sys.exit("the ib_umem suites ran without ib_umem_kmemleak after them")
 # UML skips when kmemleak reports its known objects (see the suite).
 ok = ("PASS", "SKIP") if sys.argv[2:] == ["uml"] else ("PASS",)
-bad = [t["name"] for t in tests if t.get("status") not in ok]
-if not tests or bad:
-    sys.exit("rlist_kmemleak did not pass: %s" % (bad or "no tests"))
-after = names[i + 1:]
+for i in checks:
+    tests = ss[i].get("test_cases", [])
+    bad = [t["name"] for t in tests if t.get("status") not in ok]
+    if not tests or bad:
+        sys.exit("%s did not pass: %s" % (names[i], bad or "no tests"))
+after = names[checks[-1] + 1:]
 if after:
     print("kmemleak: not scanned after: %s" % " ".join(after), file=sys.stderr)
 PY

@@ -11,8 +11,9 @@
  *
  * Built-in suites run in link order: this file is the last object of
  * lib/rlist/Makefile, after the suites of kernel/dma/ and lib/rlist/.  The
- * suites of drivers/ (ib_umem) are linked after lib/ and run after this
- * one: their leaks are not scanned, and the harness names them.
+ * suites of drivers/ are linked after lib/: the ib_umem tests end with a
+ * suite of their own, ib_umem_kmemleak, that runs the same check through
+ * rlist_kunit_kmemleak_check().
  */
 
 #include <kunit/test.h>
@@ -24,6 +25,8 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+
+#include "rlist_kunit.h"
 
 /* mm/kmemleak.c reports no object younger than this (MSECS_MIN_AGE). */
 #define KML_MIN_AGE_MS	5000
@@ -120,7 +123,16 @@ static unsigned int kml_count(const char *report)
 	return n;
 }
 
-static void rlist_kmemleak_test_scan(struct kunit *test)
+/**
+ * rlist_kunit_kmemleak_check() - fail a test if kmemleak finds a leak
+ * @test: the test, of a suite that runs after the suites to check
+ *
+ * Waits until the objects of the earlier tests are old enough to be
+ * reported, has kmemleak scan twice and fails @test on any unreferenced
+ * object (shown in the test log) or if kmemleak is off.  On UML a report
+ * skips @test instead (see the comment inside).  Sleeps about 6 s.
+ */
+void rlist_kunit_kmemleak_check(struct kunit *test)
 {
 	unsigned int leaks;
 	struct kml *k;
@@ -165,8 +177,10 @@ static void rlist_kmemleak_test_scan(struct kunit *test)
 			    "kmemleak found unreferenced objects (above)");
 }
 
+EXPORT_SYMBOL_GPL(rlist_kunit_kmemleak_check);
+
 static struct kunit_case rlist_kmemleak_test_cases[] = {
-	KUNIT_CASE_SLOW(rlist_kmemleak_test_scan),
+	KUNIT_CASE_SLOW(rlist_kunit_kmemleak_check),
 	{}
 };
 

@@ -83,6 +83,9 @@ static inline u32 *rlist_kunit_dma_debug_u32(const char *name)
 	return val;
 }
 
+/* The check of the rlist_kmemleak suite, for suites linked after it. */
+void rlist_kunit_kmemleak_check(struct kunit *test);
+
 extern struct kunit_suite rlist_storage_test_suite;
 extern struct kunit_suite rlist_cpu_test_suite;
 extern struct kunit_suite rlist_dma_test_suite;

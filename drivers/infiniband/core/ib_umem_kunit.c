@@ -978,10 +978,36 @@ static struct kunit_suite ib_umem_edu_test_suite = {
 	.exit = rlist_edu_exit,
 	.test_cases = ib_umem_edu_test_cases,
 };
+#endif
 
-kunit_test_suites(&ib_umem_test_suite, &ib_umem_edu_test_suite);
+/*
+ * drivers/ is linked after lib/, so these suites run after rlist_kmemleak:
+ * the same kmemleak check once more, after them (last in the array below,
+ * which fixes the order).
+ */
+static void ib_umem_test_kmemleak(struct kunit *test)
+{
+	if (!IS_ENABLED(CONFIG_RLIST_KMEMLEAK_KUNIT_TEST) ||
+	    !IS_BUILTIN(CONFIG_INFINIBAND_UMEM_KUNIT_TEST))
+		kunit_skip(test, "needs CONFIG_RLIST_KMEMLEAK_KUNIT_TEST and these tests built in");
+	rlist_kunit_kmemleak_check(test);
+}
+
+static struct kunit_case ib_umem_kmemleak_test_cases[] = {
+	KUNIT_CASE_SLOW(ib_umem_test_kmemleak),
+	{}
+};
+
+static struct kunit_suite ib_umem_kmemleak_test_suite = {
+	.name = "ib_umem_kmemleak",
+	.test_cases = ib_umem_kmemleak_test_cases,
+};
+
+#if IS_ENABLED(CONFIG_DMA_RLIST_EDU_KUNIT_TEST)
+kunit_test_suites(&ib_umem_test_suite, &ib_umem_edu_test_suite,
+		  &ib_umem_kmemleak_test_suite);
 #else
-kunit_test_suites(&ib_umem_test_suite);
+kunit_test_suites(&ib_umem_test_suite, &ib_umem_kmemleak_test_suite);
 #endif
 
 MODULE_DESCRIPTION("KUnit tests of ib_umem on range lists");
