@@ -85,8 +85,8 @@ rl_decode(const u32 *w, struct rlist_entry *e)
 }
 
 /* Words and word count of chunk @idx. */
-static __always_inline const u32 *rl_words(const struct rlist *rl, unsigned int idx,
-			   unsigned int *nr_words)
+static __always_inline const u32 *
+rl_words(const struct rlist *rl, unsigned int idx, unsigned int *nr_words)
 {
 	*nr_words = rl->__dir[idx]->nr_words;
 	return rl->__dir[idx]->words;

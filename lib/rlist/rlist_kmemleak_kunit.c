@@ -177,7 +177,6 @@ void rlist_kunit_kmemleak_check(struct kunit *test)
 	KUNIT_EXPECT_EQ_MSG(test, leaks, 0,
 			    "kmemleak found unreferenced objects (above)");
 }
-
 EXPORT_SYMBOL_GPL(rlist_kunit_kmemleak_check);
 
 static void rlist_kmemleak_test_scan(struct kunit *test)
