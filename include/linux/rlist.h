@@ -748,13 +748,6 @@ __rlist_dma_iter_start(struct rlist_dma_iter *it, const struct rlist_dma *rd,
 }
 
 static inline struct rlist_dma_iter *
-__rlist_dma_block_start(struct rlist_dma_iter *it, const struct rlist_dma *rd,
-			u64 blocksz)
-{
-	return rlist_dma_block_start(it, rd, blocksz) ? it : NULL;
-}
-
-static inline struct rlist_dma_iter *
 __rlist_dma_iter_next(struct rlist_dma_iter *it)
 {
 	return rlist_dma_iter_next(it) ? it : NULL;
@@ -780,15 +773,81 @@ __rlist_dma_iter_next(struct rlist_dma_iter *it)
 	for (struct rlist_dma_iter *__rdi = __rlist_dma_iter_start(it, rd, seg); \
 	     __rdi; __rdi = __rlist_dma_iter_next(__rdi))
 
+/*
+ * The state of rlist_dma_for_each_block() that the loop keeps to itself (in
+ * registers, once inlined): the current block's aligned address, its bytes,
+ * their position, and the current range's start and end.  Each step writes
+ * the iterator's fields but reads none of them.
+ */
+struct __rlist_dma_blocks {
+	struct rlist_dma_iter *iter;
+	dma_addr_t addr;
+	u64 len;
+	u64 pos;
+	dma_addr_t rstart;
+	dma_addr_t rend;
+	u64 bs;
+};
+
+static __always_inline void __rlist_dma_blocks_load(struct __rlist_dma_blocks *b)
+{
+	struct rlist_dma_iter *it = b->iter;
+
+	b->addr = it->addr;
+	b->len = it->len;
+	b->pos = it->pos;
+	b->rstart = it->__raddr;
+	b->rend = it->__raddr + it->__rlen;
+}
+
+static __always_inline struct __rlist_dma_blocks
+__rlist_dma_blocks_start(struct rlist_dma_iter *it, const struct rlist_dma *rd,
+			 u64 blocksz)
+{
+	struct __rlist_dma_blocks b = { .bs = blocksz };
+
+	if (rlist_dma_block_start(it, rd, blocksz)) {
+		b.iter = it;
+		__rlist_dma_blocks_load(&b);
+	}
+	return b;
+}
+
+static __always_inline void __rlist_dma_blocks_next(struct __rlist_dma_blocks *b)
+{
+	struct rlist_dma_iter *it = b->iter;
+
+	if (b->rend - b->addr > b->bs) {
+		/* The next block of the range: it starts block aligned. */
+		b->pos += b->len;
+		b->addr += b->bs;
+		b->len = min(b->rend - b->addr, b->bs);
+		it->addr = b->addr;
+		it->len = b->len;
+		it->pos = b->pos;
+		it->__roff = b->addr - b->rstart;
+		return;
+	}
+	/* The range ends with this block: the next one is out of line. */
+	if (rlist_dma_iter_next(it))
+		__rlist_dma_blocks_load(b);
+	else
+		b->iter = NULL;
+}
+
 /**
  * rlist_dma_for_each_block() - walk the list in aligned hardware blocks
  * @rd: the list
  * @blocksz: a power of two, normally from rlist_dma_find_best_blocksz()
  * @it: a struct rlist_dma_iter; @it->addr is the block's aligned address
+ *
+ * Inside a range, a step is a few additions on local variables, like
+ * __rdma_block_iter_next() on a scatterlist.  @it stays a valid iterator
+ * throughout, so the walk can also be continued with rlist_dma_iter_next().
  */
 #define rlist_dma_for_each_block(rd, blocksz, it)			\
-	for (struct rlist_dma_iter *__rdi =				\
-		__rlist_dma_block_start(it, rd, blocksz);		\
-	     __rdi; __rdi = __rlist_dma_iter_next(__rdi))
+	for (struct __rlist_dma_blocks __rdb =				\
+		__rlist_dma_blocks_start(it, rd, blocksz);		\
+	     __rdb.iter; __rlist_dma_blocks_next(&__rdb))
 
 #endif /* _LINUX_RLIST_H */
