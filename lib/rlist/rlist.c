@@ -77,20 +77,6 @@ VISIBLE_IF_KUNIT void rlist_mem_free(void **ptrs, size_t n)
 }
 EXPORT_SYMBOL_IF_KUNIT(rlist_mem_free);
 
-static __always_inline unsigned int
-rl_entry_words(const struct rlist_entry *e)
-{
-	if (!e->extra && PAGE_ALIGNED(e->base) && PAGE_ALIGNED(e->length) &&
-	    (e->base >> PAGE_SHIFT) <= RLIST_RUN_MAX_PFN &&
-	    (e->length >> PAGE_SHIFT) <= RL_RUN_PAGES) {
-		if (!e->type && e->length == PAGE_SIZE &&
-		    (e->base >> PAGE_SHIFT) < RL_PAGE_PFNS)
-			return 1;
-		return 2;
-	}
-	return 4 + (e->length > U32_MAX) + !!e->extra;
-}
-
 static __always_inline void rl_encode(u32 *w, const struct rlist_entry *e,
 				      unsigned int nw)
 {
@@ -345,12 +331,28 @@ EXPORT_SYMBOL_GPL(rlist_append);
  */
 int rlist_preload(struct rlist *rl, unsigned long nr_entries, gfp_t gfp)
 {
-	return __rlist_preload(rl, nr_entries, RLIST_MAX_ENTRY_WORDS, gfp);
+	unsigned long nr_words;
+
+	if (check_mul_overflow(nr_entries, RLIST_MAX_ENTRY_WORDS, &nr_words))
+		return -ENOMEM;
+	return __rlist_preload_words(rl, nr_words, RLIST_MAX_ENTRY_WORDS, gfp);
 }
 EXPORT_SYMBOL_GPL(rlist_preload);
 
-int __rlist_preload(struct rlist *rl, unsigned long nr_entries,
-		    unsigned int entry_words, gfp_t gfp)
+/* Words that @n more entries of at most @max_words words fit in, in chunk @idx. */
+static unsigned long rl_room(unsigned int cap, unsigned int used,
+			     unsigned int max_words)
+{
+	/* An entry never straddles two chunks: up to max_words - 1 are lost. */
+	return cap - used >= max_words ? cap - used - (max_words - 1) : 0;
+}
+
+/*
+ * Reserve room for entries taking @nr_words words in all, none more than
+ * @max_words; rlist_preload() with the exact size of the entries to come.
+ */
+int __rlist_preload_words(struct rlist *rl, unsigned long nr_words,
+			  unsigned int max_words, gfp_t gfp)
 {
 	unsigned int idx = rl->__nr_chunks + rl->__nr_spare;
 	unsigned long room = 0;
@@ -359,20 +361,20 @@ int __rlist_preload(struct rlist *rl, unsigned long nr_entries,
 	if (rl->__flags & RLIST_F_FINISHED)
 		return -EINVAL;
 	/* A merge may move the last entry to a new chunk. */
-	nr_entries += DIV_ROUND_UP(RLIST_MAX_ENTRY_WORDS, entry_words);
+	nr_words += RLIST_MAX_ENTRY_WORDS;
 	if (rl->__nr_chunks) {
 		unsigned int last = rl->__nr_chunks - 1;
 
-		room = (rl_chunk_cap(last) - rl->__dir[last]->nr_words) /
-		       entry_words;
+		room = rl_room(rl_chunk_cap(last), rl->__dir[last]->nr_words,
+			       max_words);
 	} else if (rl->__nr_entries) {
 		/* Chunk 0 will also take the inline entry. */
-		nr_entries += DIV_ROUND_UP(RLIST_MAX_ENTRY_WORDS, entry_words);
+		nr_words += RLIST_MAX_ENTRY_WORDS;
 	}
 	for (unsigned int i = rl->__nr_chunks; i < idx; i++)
-		room += rl_chunk_cap(i) / entry_words;
+		room += rl_room(rl_chunk_cap(i), 0, max_words);
 
-	while (room < nr_entries) {
+	while (room < nr_words) {
 		struct rlist_chunk *c;
 
 		ret = rl_dir_reserve(rl, idx + 1, gfp);
@@ -383,7 +385,7 @@ int __rlist_preload(struct rlist *rl, unsigned long nr_entries,
 			return -ENOMEM;
 		rl->__dir[idx++] = c;
 		rl->__nr_spare++;
-		room += rl_chunk_cap(idx - 1) / entry_words;
+		room += rl_room(rl_chunk_cap(idx - 1), 0, max_words);
 	}
 	return 0;
 }

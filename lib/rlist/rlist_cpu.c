@@ -154,24 +154,26 @@ static unsigned long rc_pages_run(struct page **pages, unsigned long i,
 }
 
 /*
- * Entries that appending @pages[0..@npages) as maximal runs adds at most, in
- * *@nr_runs, and whether each of them fits a PAGE or RUN entry (2 words).
+ * Words of the entries that appending @pages[0..@npages) as maximal runs
+ * adds at most, in *@nr_words; returns the largest entry's words.
  */
-static bool rc_pages_runs(struct page **pages, unsigned long npages,
-			  unsigned long *nr_runs)
+static unsigned int rc_pages_words(struct page **pages, unsigned long npages,
+				   unsigned long *nr_words)
 {
+	struct rlist_entry e = { .type = RLIST_CPU_TYPE_PAGE };
+	unsigned int nw, max = 1;
 	unsigned long i, j, n = 0;
-	bool small = true;
 
 	for (i = 0; i < npages; i = j) {
 		j = rc_pages_run(pages, i + 1, npages);
-		if (j - i > RLIST_RUN_MAX_PAGES ||
-		    page_to_pfn(pages[i]) > RLIST_RUN_MAX_PFN)
-			small = false;
-		n++;
+		e.base = page_to_phys(pages[i]);
+		e.length = (u64)(j - i) << PAGE_SHIFT;
+		nw = rl_entry_words(&e);
+		max = max(max, nw);
+		n += nw;
 	}
-	*nr_runs = n;
-	return small;
+	*nr_words = n;
+	return max;
 }
 
 /**
@@ -195,18 +197,17 @@ int rlist_cpu_append_pages(struct rlist_cpu *rc, struct page **pages,
 			   unsigned long npages, gfp_t gfp)
 {
 	struct rlist_entry e = { .type = RLIST_CPU_TYPE_PAGE };
-	unsigned long i, j, nr_runs;
-	bool small;
+	unsigned long i, j, nr_words;
+	unsigned int max_words;
 	int ret;
 
 	if (rc->__storage != RLIST_CPU_RLIST)
 		return -EINVAL;
 	if (!npages)
 		return 0;
-	small = rc_pages_runs(pages, npages, &nr_runs);
-	/* Whole pages of type 0 take a PAGE or RUN entry, 2 words, if small. */
-	ret = __rlist_preload(&rc->__rl, nr_runs,
-			      small ? 2 : RLIST_MAX_ENTRY_WORDS, gfp);
+	/* Exactly: a scattered page takes one word (a PAGE entry), not two. */
+	max_words = rc_pages_words(pages, npages, &nr_words);
+	ret = __rlist_preload_words(&rc->__rl, nr_words, max_words, gfp);
 	if (ret)
 		return ret;
 	j = rc_pages_run(pages, 1, npages);

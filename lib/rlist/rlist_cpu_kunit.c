@@ -1581,6 +1581,75 @@ static void rlist_cpu_test_append_pages_all_or_nothing(struct kunit *test)
 	__free_pages(page, 4);
 }
 
+/* Allocations to build @pages into a list, @batch pages per append_pages(). */
+static long append_pages_allocs(struct kunit *test, struct rlist_kunit_alloc *a,
+				struct page **pages, unsigned int npages,
+				unsigned int batch)
+{
+	struct rlist_cpu rc;
+	unsigned int i;
+	long allocs;
+
+	a->allocs = 0;
+	a->frees = 0;
+	rlist_cpu_init(&rc);
+	for (i = 0; i < npages; i += batch) {
+		if (batch == 1)
+			KUNIT_EXPECT_EQ(test,
+					rlist_cpu_append_page(&rc, pages[i], 0,
+							      PAGE_SIZE,
+							      GFP_KERNEL), 0);
+		else
+			KUNIT_EXPECT_EQ(test,
+					rlist_cpu_append_pages(&rc, pages + i,
+							       batch,
+							       GFP_KERNEL), 0);
+	}
+	rlist_cpu_append_end(&rc);
+	allocs = a->allocs;
+	KUNIT_EXPECT_EQ(test, rlist_nr_entries(&rc.__rl), npages);
+	rlist_cpu_destroy(&rc, 0);
+	RLIST_KUNIT_EXPECT_NO_LEAK(test, a);
+	return allocs;
+}
+
+/*
+ * append_pages() reserves what its entries take (a word per scattered page),
+ * so it allocates no more than appending the same pages one by one, which
+ * allocates a chunk only when the last one is full: the reference.  In one
+ * call, and in batches of 512 pages as pinning appends them.
+ */
+static void rlist_cpu_test_append_pages_exact(struct kunit *test)
+{
+	enum { NPAGES = 8192 };
+	static const unsigned int batches[] = { 512, NPAGES };
+	struct rlist_kunit_alloc a = { .fail_at = -1 };
+	struct page **pages = kunit_kcalloc(test, NPAGES, sizeof(*pages),
+					    GFP_KERNEL);
+	struct page *page = alloc_pages(GFP_KERNEL, 4);
+	unsigned int i;
+	long by_page;
+
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	/* no two neighbours contiguous: one PAGE entry per page */
+	for (i = 0; i < NPAGES; i++)
+		pages[i] = page + (i * 7) % 16;
+	rlist_kunit_alloc_track(test, &a);
+
+	by_page = append_pages_allocs(test, &a, pages, NPAGES, 1);
+	for (i = 0; i < ARRAY_SIZE(batches); i++) {
+		long n = append_pages_allocs(test, &a, pages, NPAGES,
+					     batches[i]);
+
+		/* The slack for a merge with the last entry may take one. */
+		KUNIT_EXPECT_LE_MSG(test, n, by_page + 1,
+				    "%u pages in batches of %u: %ld allocations, %ld one by one",
+				    NPAGES, batches[i], n, by_page);
+	}
+	__free_pages(page, 4);
+}
+
 /* After rlist_cpu_preload(rc, n), n appends need no allocation. */
 static void rlist_cpu_test_preload_then_atomic_append(struct kunit *test)
 {
@@ -1795,6 +1864,7 @@ static struct kunit_case rlist_cpu_test_cases[] = {
 	KUNIT_CASE(rlist_cpu_test_provider_model),
 	KUNIT_CASE(rlist_cpu_test_alloc_failure_every_point),
 	KUNIT_CASE(rlist_cpu_test_append_pages_all_or_nothing),
+	KUNIT_CASE(rlist_cpu_test_append_pages_exact),
 	KUNIT_CASE(rlist_cpu_test_preload_then_atomic_append),
 	KUNIT_CASE(rlist_cpu_test_pins_native),
 	KUNIT_CASE(rlist_cpu_test_pins_kept_without_unpin),

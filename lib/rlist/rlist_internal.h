@@ -25,9 +25,12 @@ struct rlist;
 #define RLIST_RUN_MAX_PAGES	BIT(28)
 #define RLIST_RUN_MAX_PFN	U32_MAX
 
-/* rlist_preload() for entries known to need at most @entry_words words. */
-int __rlist_preload(struct rlist *rl, unsigned long nr_entries,
-		    unsigned int entry_words, gfp_t gfp);
+/*
+ * rlist_preload() for entries known to need @nr_words words in all, at most
+ * @max_words each (see rl_entry_words()).
+ */
+int __rlist_preload_words(struct rlist *rl, unsigned long nr_words,
+			  unsigned int max_words, gfp_t gfp);
 
 /*
  * The encoding of the storage (see lib/rlist/rlist.c), shared so that the
@@ -55,6 +58,21 @@ struct rlist_chunk {
 	u32 nr_entries;
 	u32 words[];
 };
+
+/* Words of the encoding of @e. */
+static __always_inline unsigned int
+rl_entry_words(const struct rlist_entry *e)
+{
+	if (!e->extra && PAGE_ALIGNED(e->base) && PAGE_ALIGNED(e->length) &&
+	    (e->base >> PAGE_SHIFT) <= RLIST_RUN_MAX_PFN &&
+	    (e->length >> PAGE_SHIFT) <= RL_RUN_PAGES) {
+		if (!e->type && e->length == PAGE_SIZE &&
+		    (e->base >> PAGE_SHIFT) < RL_PAGE_PFNS)
+			return 1;
+		return 2;
+	}
+	return 4 + (e->length > U32_MAX) + !!e->extra;
+}
 
 static __always_inline unsigned int
 rl_decode(const u32 *w, struct rlist_entry *e)
