@@ -24,8 +24,10 @@
  * allocations are the calls of the slab and page allocator entry points
  * (kretprobes; a call made inside another one, such as a slab refill or a
  * large kmalloc, is not counted again); list steps are the calls of
- * sg_next() on the sg side and of rlist_iter_next() (one step of the
- * storage, whatever iterates it) on the rlist side; IOTLB syncs are the
+ * sg_next() on the sg side and, on the rlist side, of rlist_cpu_iter_next()
+ * (a step of the CPU iterator, over any storage) and rlist_iter_next() (a
+ * step of a DMA list's own storage; the CPU iterator steps its rlist
+ * inline); IOTLB syncs are the
  * calls of intel-iommu's ->iotlb_sync_map, ->iotlb_sync and
  * ->flush_iotlb_all.
  *
@@ -143,6 +145,7 @@ static int rb_iotlb(struct kprobe *p, struct pt_regs *regs)
 static struct kprobe rb_kp[] = {
 	{ .symbol_name = "sg_next", .pre_handler = rb_step_sg },
 	{ .symbol_name = "rlist_iter_next", .pre_handler = rb_step_rl },
+	{ .symbol_name = "rlist_cpu_iter_next", .pre_handler = rb_step_rl },
 	{ .symbol_name = "intel_iommu_iotlb_sync_map", .pre_handler = rb_iotlb },
 	{ .symbol_name = "intel_iommu_tlb_sync", .pre_handler = rb_iotlb },
 	{ .symbol_name = "intel_flush_iotlb_all", .pre_handler = rb_iotlb },

@@ -179,7 +179,7 @@ static __always_inline void rd_fetch(struct rlist_dma_iter *it)
 			it->__next.addr += rd->__base;
 		it->__next.len = ri->entry.length;
 		it->__next.type = ri->entry.type;
-		rl_iter_next(ri);
+		rlist_iter_next(ri);
 	}
 	it->__have_next = true;
 }

@@ -103,7 +103,7 @@ static void print_header(const struct rlist_bench_info *info)
 	       "# allocs, steps, iotlb: counted in one untimed repetition with kprobes on the bench task:\n"
 	       "#   allocs = slab/page allocator entry calls (nested ones not counted again) during the stage;\n"
 	       "#   passes = steps / list entries, steps = sg_next() calls (sg, entries = orig_nents) or\n"
-	       "#   rlist_iter_next() calls (rlist, entries = stored CPU entries);\n"
+	       "#   rlist_cpu_iter_next() + rlist_iter_next() calls (rlist, entries = stored CPU entries);\n"
 	       "#   iotlb = intel-iommu iotlb_sync_map + iotlb_sync + flush_iotlb_all calls.\n"
 	       "# Reps: %u (%u for 1 GiB and more), one counting rep before them; sides alternate which goes first.\n"
 	       "# Under QEMU TCG the ns are emulated time: compare the ratios, not the absolute figures.\n",
