@@ -38,17 +38,6 @@
 
 #include "rlist_internal.h"
 
-/* Chunk sizes: 256 B, 1 KiB, then 4 KiB. */
-static size_t rl_chunk_bytes(unsigned int idx)
-{
-	return idx >= 2 ? 4096 : 256 << (2 * idx);
-}
-
-static unsigned int rl_chunk_cap(unsigned int idx)
-{
-	return (rl_chunk_bytes(idx) - sizeof(struct rlist_chunk)) / sizeof(u32);
-}
-
 /**
  * rlist_mem_alloc() - allocate storage for a range list
  * @size: bytes
@@ -76,35 +65,6 @@ VISIBLE_IF_KUNIT void rlist_mem_free(void **ptrs, size_t n)
 	kfree_bulk(n, ptrs);
 }
 EXPORT_SYMBOL_IF_KUNIT(rlist_mem_free);
-
-static __always_inline void rl_encode(u32 *w, const struct rlist_entry *e,
-				      unsigned int nw)
-{
-	u32 type = (u32)e->type << RL_TYPE_SHIFT;
-	unsigned int i = 4;
-
-	switch (nw) {
-	case 1:
-		w[0] = e->base >> PAGE_SHIFT;
-		return;
-	case 2:
-		w[0] = RL_LONG | type | ((e->length >> PAGE_SHIFT) - 1);
-		w[1] = e->base >> PAGE_SHIFT;
-		return;
-	}
-	w[0] = RL_LONG | RL_GENERIC | type;
-	w[1] = lower_32_bits(e->base);
-	w[2] = upper_32_bits(e->base);
-	w[3] = lower_32_bits(e->length);
-	if (e->length > U32_MAX) {
-		w[0] |= RL_GEN_LEN64;
-		w[i++] = upper_32_bits(e->length);
-	}
-	if (e->extra) {
-		w[0] |= RL_GEN_EXTRA;
-		w[i] = e->extra;
-	}
-}
 
 static unsigned int rl_inline_words(const struct rlist *rl)
 {
@@ -313,6 +273,18 @@ int rlist_append(struct rlist *rl, const struct rlist_entry *e,
 	return 0;
 }
 EXPORT_SYMBOL_GPL(rlist_append);
+
+/*
+ * The slow path of rl_append_reserved(): @e opens a new chunk (or is the
+ * first entry).  The room was reserved, so this cannot fail.
+ */
+void __rl_append_reserved(struct rlist *rl, const struct rlist_entry *e)
+{
+	if (WARN_ON_ONCE(rl_add(rl, e, GFP_ATOMIC | __GFP_NOWARN)))
+		return;
+	rl->__nr_entries++;
+	rl->__length += e->length;
+}
 
 /**
  * rlist_preload() - reserve room so that appends cannot fail

@@ -190,14 +190,15 @@ static unsigned int rc_pages_words(struct page **pages, unsigned long npages,
  * one to size the reservation and one to append each run at once.  The list
  * takes over one pin per page.
  *
- * Return: 0; -EINVAL for a list that is not native or was ended; -ENOMEM,
- * with nothing appended.
+ * Return: 0; -EINVAL for a list that is not native or was ended; -EOVERFLOW
+ * if the list would pass U64_MAX bytes; -ENOMEM.  On error nothing is
+ * appended.
  */
 int rlist_cpu_append_pages(struct rlist_cpu *rc, struct page **pages,
 			   unsigned long npages, gfp_t gfp)
 {
 	struct rlist_entry e = { .type = RLIST_CPU_TYPE_PAGE };
-	unsigned long i, j, nr_words;
+	unsigned long i, j, first, nr_words;
 	unsigned int max_words;
 	int ret;
 
@@ -205,6 +206,8 @@ int rlist_cpu_append_pages(struct rlist_cpu *rc, struct page **pages,
 		return -EINVAL;
 	if (!npages)
 		return 0;
+	if (npages > (U64_MAX - rc->__length) >> PAGE_SHIFT)
+		return -EOVERFLOW;
 	/* Exactly: a scattered page takes one word (a PAGE entry), not two. */
 	max_words = rc_pages_words(pages, npages, &nr_words);
 	ret = __rlist_preload_words(&rc->__rl, nr_words, max_words, gfp);
@@ -217,17 +220,16 @@ int rlist_cpu_append_pages(struct rlist_cpu *rc, struct page **pages,
 	if (WARN_ON_ONCE(ret))
 		return ret;
 	/* The others are maximal runs: new entries, page aligned. */
+	first = j;
 	for (i = j; i < npages; i = j) {
 		j = rc_pages_run(pages, i + 1, npages);
 		e.base = page_to_phys(pages[i]);
 		e.length = (u64)(j - i) << PAGE_SHIFT;
-		ret = rlist_append(&rc->__rl, &e, RLIST_APPEND_NO_MERGE, gfp);
-		if (WARN_ON_ONCE(ret))
-			return ret;
-		if (rc_page_is_p2p(e.base))
+		rl_append_reserved(&rc->__rl, &e, rl_entry_words(&e));
+		if (is_pci_p2pdma_page(pages[i]))
 			rc->__flags |= RLIST_CPU_MAY_P2P;
-		rc->__length += e.length;
 	}
+	rc->__length += (u64)(npages - first) << PAGE_SHIFT;
 	return 0;
 }
 EXPORT_SYMBOL_GPL(rlist_cpu_append_pages);

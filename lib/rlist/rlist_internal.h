@@ -8,6 +8,7 @@
 #include <linux/bits.h>
 #include <linux/types.h>
 #include <linux/gfp_types.h>
+#include <linux/wordpart.h>
 #include <linux/rlist.h>
 
 /*
@@ -59,6 +60,17 @@ struct rlist_chunk {
 	u32 words[];
 };
 
+/* Chunk sizes: 256 B, 1 KiB, then 4 KiB. */
+static __always_inline size_t rl_chunk_bytes(unsigned int idx)
+{
+	return idx >= 2 ? 4096 : 256 << (2 * idx);
+}
+
+static __always_inline unsigned int rl_chunk_cap(unsigned int idx)
+{
+	return (rl_chunk_bytes(idx) - sizeof(struct rlist_chunk)) / sizeof(u32);
+}
+
 /* Words of the encoding of @e. */
 static __always_inline unsigned int
 rl_entry_words(const struct rlist_entry *e)
@@ -72,6 +84,36 @@ rl_entry_words(const struct rlist_entry *e)
 		return 2;
 	}
 	return 4 + (e->length > U32_MAX) + !!e->extra;
+}
+
+/* Encode @e in its @nw words at @w. */
+static __always_inline void rl_encode(u32 *w, const struct rlist_entry *e,
+				      unsigned int nw)
+{
+	u32 type = (u32)e->type << RL_TYPE_SHIFT;
+	unsigned int i = 4;
+
+	switch (nw) {
+	case 1:
+		w[0] = e->base >> PAGE_SHIFT;
+		return;
+	case 2:
+		w[0] = RL_LONG | type | ((e->length >> PAGE_SHIFT) - 1);
+		w[1] = e->base >> PAGE_SHIFT;
+		return;
+	}
+	w[0] = RL_LONG | RL_GENERIC | type;
+	w[1] = lower_32_bits(e->base);
+	w[2] = upper_32_bits(e->base);
+	w[3] = lower_32_bits(e->length);
+	if (e->length > U32_MAX) {
+		w[0] |= RL_GEN_LEN64;
+		w[i++] = upper_32_bits(e->length);
+	}
+	if (e->extra) {
+		w[0] |= RL_GEN_EXTRA;
+		w[i] = e->extra;
+	}
 }
 
 static __always_inline unsigned int
@@ -144,6 +186,40 @@ static __always_inline bool rl_iter_next(struct rlist_iter *it)
 	it->pos += it->entry.length;
 	it->__word = it->__next;
 	return rl_iter_load(it);
+}
+
+void __rl_append_reserved(struct rlist *rl, const struct rlist_entry *e);
+
+/*
+ * Append @e as a new entry of @nw words (rl_entry_words()), without checks:
+ * the inner loop of a bulk append whose entries are valid, do not merge and
+ * fit the room __rlist_preload_words() reserved.  Only opening a chunk is
+ * out of line.
+ */
+static __always_inline void rl_append_reserved(struct rlist *rl,
+					       const struct rlist_entry *e,
+					       unsigned int nw)
+{
+	unsigned int last = rl->__nr_chunks - 1;
+	struct rlist_chunk *c;
+	unsigned int used;
+
+	if (unlikely(!rl->__nr_chunks)) {
+		__rl_append_reserved(rl, e);
+		return;
+	}
+	c = rl->__dir[last];
+	used = c->nr_words;
+	if (unlikely(used + nw > rl_chunk_cap(last))) {
+		__rl_append_reserved(rl, e);
+		return;
+	}
+	rl_encode(&c->words[used], e, nw);
+	c->nr_words = used + nw;
+	c->nr_entries++;
+	rl->__last = used;
+	rl->__nr_entries++;
+	rl->__length += e->length;
 }
 
 #endif /* _LIB_RLIST_INTERNAL_H */
