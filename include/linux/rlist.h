@@ -592,7 +592,8 @@ enum rlist_dma_step {
  * @__blocksz: the block size, for %RLIST_DMA_STEP_BLOCK
  * @__raddr: DMA start of the current (merged) range
  * @__rlen: length of the current range
- * @__roff: offset in the current range of the byte after the piece
+ * @__roff: offset of the piece in the current range (in a block walk,
+ *	derived from @addr when the piece is left)
  * @__have_next: @__next holds the range after the current one
  * @__next: look-ahead range, used to merge contiguous ranges
  * @__next.addr: its DMA address
@@ -716,8 +717,18 @@ u64 rlist_dma_block_offset(const struct rlist_dma *rd, u64 blocksz);
 static inline bool rlist_dma_iter_next(struct rlist_dma_iter *it)
 {
 	it->pos += it->len;
-	it->__roff += it->len;
-	if (it->__step == RLIST_DMA_STEP_BLOCK && it->__roff < it->__rlen) {
+	if (it->__step != RLIST_DMA_STEP_BLOCK) {
+		it->__roff += it->len;
+		return __rlist_dma_iter_advance(it);
+	}
+	/*
+	 * rlist_dma_for_each_block() does not keep __roff: a block's piece
+	 * starts at its aligned address, or at the range's start for the
+	 * first one.
+	 */
+	it->__roff = (it->addr > it->__raddr ? it->addr - it->__raddr : 0) +
+		     it->len;
+	if (it->__roff < it->__rlen) {
 		dma_addr_t addr = it->__raddr + it->__roff;
 		u64 bs = it->__blocksz;
 
@@ -776,28 +787,32 @@ __rlist_dma_iter_next(struct rlist_dma_iter *it)
 /*
  * The state of rlist_dma_for_each_block() that the loop keeps to itself (in
  * registers, once inlined): the current block's aligned address, its bytes,
- * their position, and the current range's start and end.  Each step writes
- * the iterator's fields but reads none of them.
+ * their position, and the aligned address and bytes of the current range's
+ * last block.  Each step writes the iterator's public fields but reads none
+ * of them; the iterator's offset in the range is derived from @addr when the
+ * walk leaves the range (see rlist_dma_iter_next()).
  */
 struct __rlist_dma_blocks {
 	struct rlist_dma_iter *iter;
 	dma_addr_t addr;
 	u64 len;
 	u64 pos;
-	dma_addr_t rstart;
-	dma_addr_t rend;
+	dma_addr_t last;
+	u64 tail;
 	u64 bs;
 };
 
 static __always_inline void __rlist_dma_blocks_load(struct __rlist_dma_blocks *b)
 {
 	struct rlist_dma_iter *it = b->iter;
+	dma_addr_t end = it->__raddr + it->__rlen;
 
 	b->addr = it->addr;
 	b->len = it->len;
 	b->pos = it->pos;
-	b->rstart = it->__raddr;
-	b->rend = it->__raddr + it->__rlen;
+	/* end - 1 and end - last wrap correctly at the top of the space */
+	b->last = (end - 1) & ~(b->bs - 1);
+	b->tail = end - b->last;
 }
 
 static __always_inline struct __rlist_dma_blocks
@@ -817,15 +832,14 @@ static __always_inline void __rlist_dma_blocks_next(struct __rlist_dma_blocks *b
 {
 	struct rlist_dma_iter *it = b->iter;
 
-	if (b->rend - b->addr > b->bs) {
+	if (b->addr != b->last) {
 		/* The next block of the range: it starts block aligned. */
 		b->pos += b->len;
 		b->addr += b->bs;
-		b->len = min(b->rend - b->addr, b->bs);
+		b->len = b->addr == b->last ? b->tail : b->bs;
 		it->addr = b->addr;
 		it->len = b->len;
 		it->pos = b->pos;
-		it->__roff = b->addr - b->rstart;
 		return;
 	}
 	/* The range ends with this block: the next one is out of line. */
