@@ -588,6 +588,7 @@ enum rlist_dma_step {
  * @__rd: the list; NULL once the iteration is over
  * @__step: an &enum rlist_dma_step
  * @__type: entry type of the current range
+ * @__src: where the ranges are read from (lib/rlist/rlist_dma.c)
  * @__seg: the segmentation, for %RLIST_DMA_STEP_SEGMENT
  * @__blocksz: the block size, for %RLIST_DMA_STEP_BLOCK
  * @__raddr: DMA start of the current (merged) range
@@ -601,7 +602,8 @@ enum rlist_dma_step {
  * @__next.type: its type
  * @__s: storage cursor
  * @__s.rl: over the list's own entries
- * @__s.cpu: over the CPU list, in identity mode
+ * @__s.cpu: over the CPU list, in identity mode (@__s.rl over its
+ *	storage when that holds only struct-page memory)
  */
 struct rlist_dma_iter {
 	dma_addr_t addr;
@@ -610,6 +612,7 @@ struct rlist_dma_iter {
 	const struct rlist_dma *__rd;
 	u8 __step;
 	u8 __type;
+	u8 __src;
 	const struct rlist_dma_segmentation *__seg;
 	u64 __blocksz;
 	dma_addr_t __raddr;

@@ -154,13 +154,24 @@ static u64 rlist_seg_len(u64 addr, u64 left,
 
 /* ---- iteration ---- */
 
+/*
+ * Where an iterator reads its ranges: the list's own entries; for an
+ * identity list, the CPU list's rlist storage directly when it holds only
+ * struct-page memory, else the CPU iterator.
+ */
+enum {
+	RD_SRC_LIST,
+	RD_SRC_CPU_RLIST,
+	RD_SRC_CPU,
+};
+
 /* Load the next raw range into the look-ahead. */
 static __always_inline void rd_fetch(struct rlist_dma_iter *it)
 {
 	const struct rlist_dma *rd = it->__rd;
 
 	it->__have_next = false;
-	if (rlist_dma_is_identity(rd)) {
+	if (it->__src == RD_SRC_CPU) {
 		struct rlist_cpu_iter *ci = &it->__s.cpu;
 
 		if (!rlist_cpu_iter_valid(ci))
@@ -175,10 +186,13 @@ static __always_inline void rd_fetch(struct rlist_dma_iter *it)
 		if (!rlist_iter_valid(ri))
 			return;
 		it->__next.addr = ri->entry.base;
-		if (ri->entry.type == RLIST_DMA_RELATIVE)
-			it->__next.addr += rd->__base;
 		it->__next.len = ri->entry.length;
-		it->__next.type = ri->entry.type;
+		it->__next.type = RLIST_DMA_ABSOLUTE;
+		if (it->__src == RD_SRC_LIST) {
+			if (ri->entry.type == RLIST_DMA_RELATIVE)
+				it->__next.addr += rd->__base;
+			it->__next.type = ri->entry.type;
+		}
 		rlist_iter_next(ri);
 	}
 	it->__have_next = true;
@@ -207,7 +221,7 @@ static __always_inline void rd_set_piece(struct rlist_dma_iter *it)
 
 /*
  * Make the look-ahead the current range, merging what continues it.  The
- * ranges of an identity list are the CPU list's, already maximal.
+ * CPU iterator's ranges are already maximal.
  */
 static __always_inline bool rd_load_range(struct rlist_dma_iter *it)
 {
@@ -221,7 +235,7 @@ static __always_inline bool rd_load_range(struct rlist_dma_iter *it)
 	it->__roff = 0;
 	for (;;) {
 		rd_fetch(it);
-		if (!it->__have_next || rlist_dma_is_identity(it->__rd) ||
+		if (!it->__have_next || it->__src == RD_SRC_CPU ||
 		    it->__next.type != it->__type ||
 		    it->__raddr + it->__rlen != it->__next.addr)
 			break;
@@ -237,11 +251,19 @@ static bool rd_iter_start(struct rlist_dma_iter *it, const struct rlist_dma *rd,
 	it->__rd = rd;
 	it->__step = step;
 	it->pos = 0;
-	if (rlist_dma_is_identity(rd))
+	if (!rlist_dma_is_identity(rd)) {
+		it->__src = RD_SRC_LIST;
+		rlist_iter_first(&it->__s.rl, &rd->__rl);
+	} else if (rd->__cpu->__storage == RLIST_CPU_RLIST &&
+		   !(rd->__cpu->__flags & RLIST_CPU_MAY_P2P)) {
+		/* Struct-page memory: DMA-contiguous is CPU-contiguous. */
+		it->__src = RD_SRC_CPU_RLIST;
+		rlist_iter_first(&it->__s.rl, &rd->__cpu->__rl);
+	} else {
+		it->__src = RD_SRC_CPU;
 		rlist_cpu_iter_start(&it->__s.cpu, rd->__cpu,
 				     RLIST_CPU_STEP_RANGE);
-	else
-		rlist_iter_first(&it->__s.rl, &rd->__rl);
+	}
 	rd_fetch(it);
 	return rd_load_range(it);
 }
