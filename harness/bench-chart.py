@@ -47,7 +47,7 @@ n = max(len(paths), 1)
 with open(f"{out}/bench.gp", "w") as g:
     g.write(f"""set terminal pngcairo size 1600,{420 * n} font ",10" noenhanced
 set output "{out}/bench.png"
-set multiplot layout {n},1 title "rlist / scatterlist, time per page and list memory (below 1: rlist better; log scale; QEMU TCG: ratios only)"
+set multiplot layout {n},1 title "rlist / scatterlist, time per page and list memory (below 1: rlist better; log scale; QEMU: guest instructions (-icount), UML: native time)"
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1

@@ -14,15 +14,19 @@
 #   direct   QEMU q35 + edu: dma-direct
 #   swiotlb  QEMU q35 + edu, swiotlb=65536,force (128 MiB of bounce
 #            buffer): sizes 1M and 64M only
-# QEMU is TCG (no KVM): its ns are emulated time, the ratios are what
-# matter.  Results: build/bench/<path>.log, build/bench/results.txt (the
+# QEMU is TCG (no KVM).  By default it runs with -icount shift=0: the
+# guest clock advances 1 ns per guest instruction, so a QEMU "ns" is an
+# instruction executed, the same on every run (no noise from the host or
+# from the emulator's own costs per memory access and indirect branch,
+# which have little to do with hardware).  BENCH_CLOCK=tcg runs on the
+# emulator's wall clock instead (noisy; compare the ratios only).  Results: build/bench/<path>.log, build/bench/results.txt (the
 # tables), build/bench/bench.png (ratios rlist/sg); with --commit they are
 # copied to harness/bench/.
 #
 # Environment: BENCH_SIZES (default 1M,64M,1G), BENCH_REPS (11), BENCH_REPS_BIG
 # (reps for 1 GiB and more, 5), BENCH_PATHS (default "uml iommu direct
 # swiotlb"), BENCH_BIG=1 adds 16G where the guest has the memory (QEMU -m 40G:
-# needs that much free host memory).
+# needs that much free host memory), BENCH_CLOCK (icount or tcg, see above).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -41,6 +45,12 @@ if [ -n "${BENCH_BIG:-}" ]; then
 	MEM=40G
 fi
 TIMEOUT=${BENCH_TIMEOUT:-1200}
+CLOCK=${BENCH_CLOCK:-icount}
+case $CLOCK in
+icount) QCLOCK="-icount shift=0";;
+tcg) QCLOCK=;;
+*) die "BENCH_CLOCK: icount or tcg, not $CLOCK";;
+esac
 EDU="-device edu,dma_mask=0xffffffffffffffff"
 APPEND="console=ttyS0 kunit.enable=0 rdinit=/init panic=-1 loglevel=4"
 
@@ -104,12 +114,17 @@ run_path() {
 		esac
 		info "QEMU $path: $qargs${kargs:+, kernel args: $kargs} (log: $log)"
 		# shellcheck disable=SC2086
-		timeout "$TIMEOUT" qemu-system-x86_64 $qargs -m "$MEM" -nographic \
+		timeout "$TIMEOUT" qemu-system-x86_64 $qargs $QCLOCK -m "$MEM" -nographic \
 			-no-reboot -kernel "$X86_DIR/arch/x86/boot/bzImage" \
 			-initrd "$OUT/initramfs.cpio" \
 			-append "$APPEND $kargs -- $args" </dev/null 2>&1 |
 			tr -d '\r' >"$log"
 		rc=${PIPESTATUS[0]}
+		if [ "$CLOCK" = icount ]; then
+			sed -i '1i # QEMU clock: -icount shift=0, a QEMU ns is one guest instruction (exact, no noise)' "$log"
+		else
+			sed -i '1i # QEMU clock: TCG wall clock (emulated time, noisy: compare the ratios only)' "$log"
+		fi
 		;;
 	esac
 	set -e

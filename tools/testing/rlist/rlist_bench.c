@@ -106,7 +106,7 @@ static void print_header(const struct rlist_bench_info *info)
 	       "#   rlist_cpu_iter_next() + rlist_iter_next() calls (rlist, entries = stored CPU entries);\n"
 	       "#   iotlb = intel-iommu iotlb_sync_map + iotlb_sync + flush_iotlb_all calls.\n"
 	       "# Reps: %u (%u for 1 GiB and more), one counting rep before them; sides alternate which goes first.\n"
-	       "# Under QEMU TCG the ns are emulated time: compare the ratios, not the absolute figures.\n",
+	       "# Under QEMU the ns are emulated: see the QEMU clock line above.\n",
 	       reps_small, reps_big);
 	printf("%-6s %-5s %-8s %22s %22s %7s | %8s %8s | %7s %7s | %7s %7s | %6s %6s\n",
 	       "input", "size", "stage", "sg ns/page", "rlist ns/page", "ratio",
