@@ -193,41 +193,31 @@ static bool rl_rewrite_last(struct rlist *rl, const struct rlist_entry *e,
 static int rl_add(struct rlist *rl, const struct rlist_entry *e, gfp_t gfp)
 {
 	unsigned int nw = rl_entry_words(e);
-	struct rlist_chunk *c = NULL;
-	unsigned int used = 0;
+	struct rlist_chunk *nc;
 
 	if (!rl->__nr_entries) {
 		rl_encode(rl->__inl, e, nw);
 		rl->__last = 0;
 		return 0;
 	}
-	if (rl->__nr_chunks) {
-		c = rl->__dir[rl->__nr_chunks - 1];
-		used = c->nr_words;
-	}
-	if (!c || used + nw > rl_chunk_cap(rl->__nr_chunks - 1)) {
-		struct rlist_chunk *nc = rl_next_chunk(rl, gfp);
+	if (rl_add_to_last_chunk(rl, e, nw))
+		return 0;
+	nc = rl_next_chunk(rl, gfp);
+	if (!nc)
+		return -ENOMEM;
+	if (!rl->__nr_chunks) {
+		/* Leave the inline slot: its entry opens chunk 0. */
+		unsigned int iw = rl_inline_words(rl);
 
-		if (!nc)
-			return -ENOMEM;
-		if (!c) {
-			/* Leave the inline slot: its entry opens chunk 0. */
-			unsigned int iw = rl_inline_words(rl);
-
-			rl_push_chunk(rl, nc, 0);
-			memcpy(nc->words, rl->__inl, iw * sizeof(u32));
-			nc->nr_words = iw;
-			nc->nr_entries = 1;
-		} else {
-			rl_push_chunk(rl, nc, rl->__length);
-		}
-		c = nc;
-		used = c->nr_words;
+		rl_push_chunk(rl, nc, 0);
+		memcpy(nc->words, rl->__inl, iw * sizeof(u32));
+		nc->nr_words = iw;
+		nc->nr_entries = 1;
+	} else {
+		rl_push_chunk(rl, nc, rl->__length);
 	}
-	rl_encode(&c->words[used], e, nw);
-	c->nr_words = used + nw;
-	c->nr_entries++;
-	rl->__last = used;
+	/* Even chunk 0 holds the inline entry and a largest one. */
+	WARN_ON_ONCE(!rl_add_to_last_chunk(rl, e, nw));
 	return 0;
 }
 

@@ -188,38 +188,49 @@ static __always_inline bool rl_iter_next(struct rlist_iter *it)
 	return rl_iter_load(it);
 }
 
-void __rl_append_reserved(struct rlist *rl, const struct rlist_entry *e);
-
 /*
- * Append @e as a new entry of @nw words (rl_entry_words()), without checks:
- * the inner loop of a bulk append whose entries are valid, do not merge and
- * fit the room __rlist_preload_words() reserved.  Only opening a chunk is
- * out of line.
+ * Encode @e, taking @nw words (rl_entry_words()), after the last entry of
+ * the last chunk.  Returns false, changing nothing, if there is no chunk or
+ * no room in it.
  */
-static __always_inline void rl_append_reserved(struct rlist *rl,
-					       const struct rlist_entry *e,
-					       unsigned int nw)
+static __always_inline bool rl_add_to_last_chunk(struct rlist *rl,
+						 const struct rlist_entry *e,
+						 unsigned int nw)
 {
 	unsigned int last = rl->__nr_chunks - 1;
 	struct rlist_chunk *c;
 	unsigned int used;
 
-	if (unlikely(!rl->__nr_chunks)) {
-		__rl_append_reserved(rl, e);
-		return;
-	}
+	if (!rl->__nr_chunks)
+		return false;
 	c = rl->__dir[last];
 	used = c->nr_words;
-	if (unlikely(used + nw > rl_chunk_cap(last))) {
-		__rl_append_reserved(rl, e);
-		return;
-	}
+	if (used + nw > rl_chunk_cap(last))
+		return false;
 	rl_encode(&c->words[used], e, nw);
 	c->nr_words = used + nw;
 	c->nr_entries++;
 	rl->__last = used;
-	rl->__nr_entries++;
-	rl->__length += e->length;
+	return true;
+}
+
+void __rl_append_reserved(struct rlist *rl, const struct rlist_entry *e);
+
+/*
+ * Append @e as a new entry of @nw words, without checks: the inner loop of
+ * a bulk append whose entries are valid, do not merge and fit the room
+ * __rlist_preload_words() reserved.  Only opening a chunk is out of line.
+ */
+static __always_inline void rl_append_reserved(struct rlist *rl,
+					       const struct rlist_entry *e,
+					       unsigned int nw)
+{
+	if (likely(rl_add_to_last_chunk(rl, e, nw))) {
+		rl->__nr_entries++;
+		rl->__length += e->length;
+	} else {
+		__rl_append_reserved(rl, e);
+	}
 }
 
 #endif /* _LIB_RLIST_INTERNAL_H */
