@@ -137,17 +137,34 @@ int rlist_cpu_append_folio(struct rlist_cpu *rc, struct folio *folio,
 }
 EXPORT_SYMBOL_GPL(rlist_cpu_append_folio);
 
+/* Whether @page is the struct page of the pfn after @prev's. */
+static __always_inline bool rc_page_follows(const struct page *prev,
+					    const struct page *page)
+{
+	/* A virtually contiguous memmap: pfn order is struct page order. */
+	if (IS_ENABLED(CONFIG_SPARSEMEM_VMEMMAP) || IS_ENABLED(CONFIG_FLATMEM))
+		return page == prev + 1;
+	return page_to_pfn(page) == page_to_pfn(prev) + 1;
+}
+
 /*
  * Pages of @pages[@i..@npages) that continue @pages[@i - 1]'s run: physically
  * contiguous and of the same pgmap (the test sg_alloc_append_table_from_pages()
  * makes), so that they can share one entry.  Returns the end of the run.
+ * Whether the run is ZONE_DEVICE memory is read once, not for every pair.
  */
 static unsigned long rc_pages_run(struct page **pages, unsigned long i,
 				  unsigned long npages)
 {
-	for (; i < npages; i++) {
-		if (page_to_pfn(pages[i]) != page_to_pfn(pages[i - 1]) + 1 ||
-		    !zone_device_pages_have_same_pgmap(pages[i - 1], pages[i]))
+	const struct page *prev = pages[i - 1];
+	bool zdev = is_zone_device_page(prev);
+
+	for (; i < npages; prev = pages[i++]) {
+		const struct page *page = pages[i];
+
+		if (!rc_page_follows(prev, page) ||
+		    is_zone_device_page(page) != zdev ||
+		    (zdev && page->pgmap != prev->pgmap))
 			break;
 	}
 	return i;
