@@ -15,8 +15,10 @@
  *   the block iterator returns.
  *
  * ib_umem_dmabuf is registered on a dma-buf exported by the test itself
- * (pages of its own, mapped with dma_map_sgtable() for the importer), whose
- * per-page DMA addresses are the reference.
+ * (pages of its own), which either maps them with dma_map_sgtable() for the
+ * importer, whose per-page DMA addresses are then the reference, or gives
+ * them as CPU ranges (dma_buf_get_rlist()) that the umem maps itself, each
+ * of its DMA addresses then translated back to the page it must lead to.
  *
  * The reference is independent of the code under test: the pages come from
  * pin_user_pages_fast() on the same range, every DMA address is translated
@@ -641,7 +643,9 @@ static void ib_umem_test_virt_p2p(struct kunit *test)
 /*
  * A dma-buf exporter of the test's own pages, some physically contiguous
  * (order-2 blocks) and some not, which maps them with dma_map_sgtable()
- * for the importer and records the DMA address of every page it mapped.
+ * for the importer and records the DMA address of every page it mapped;
+ * or, offering range lists too, gives them as CPU ranges.  @maps and
+ * @unmaps count the sg_tables or lists given and taken back.
  */
 #define EXP_PAGES	64
 #define EXP_BLOCKS	4	/* order-2 blocks at the start */
@@ -652,6 +656,8 @@ struct umem_exp {
 	unsigned long map_pages;	/* pages a mapping covers */
 	int map_err;			/* returned by the next mapping */
 	int maps, unmaps;
+	int sg_maps;			/* calls of map_dma_buf() */
+	bool revoked;			/* memory gone: lists fail */
 };
 
 static struct sg_table *umem_exp_map(struct dma_buf_attachment *attach,
@@ -663,6 +669,7 @@ static struct sg_table *umem_exp_map(struct dma_buf_attachment *attach,
 	unsigned long i = 0;
 	int ret;
 
+	e->sg_maps++;
 	if (e->map_err)
 		return ERR_PTR(e->map_err);
 	sgt = kzalloc(sizeof(*sgt), GFP_KERNEL);
@@ -698,6 +705,40 @@ static void umem_exp_unmap(struct dma_buf_attachment *attach,
 	e->unmaps++;
 }
 
+/* The pages of [@offset, @offset + @len), up to @map_pages, one by one. */
+static int umem_exp_get_rlist(struct dma_buf_attachment *attach, u64 offset,
+			      u64 len, struct rlist_cpu *rc)
+{
+	struct umem_exp *e = attach->dmabuf->priv;
+	u64 end = min_t(u64, offset + len, (u64)e->map_pages << PAGE_SHIFT);
+	int ret;
+
+	if (e->revoked)
+		return -ENODEV;
+	if (e->map_err)
+		return e->map_err;
+	while (offset < end) {
+		u32 off = offset_in_page(offset);
+		u32 n = min_t(u64, end - offset, PAGE_SIZE - off);
+
+		ret = rlist_cpu_append_page(rc, e->pages[offset >> PAGE_SHIFT],
+					    off, n, GFP_KERNEL);
+		if (ret)
+			return ret;
+		offset += n;
+	}
+	e->maps++;
+	return 0;
+}
+
+static void umem_exp_put_rlist(struct dma_buf_attachment *attach,
+			       struct rlist_cpu *rc)
+{
+	struct umem_exp *e = attach->dmabuf->priv;
+
+	e->unmaps++;
+}
+
 static int umem_exp_pin(struct dma_buf_attachment *attach)
 {
 	return 0;
@@ -719,6 +760,16 @@ static const struct dma_buf_ops umem_exp_ops = {
 	.release = umem_exp_release,
 };
 
+static const struct dma_buf_ops umem_exp_rlist_ops = {
+	.pin = umem_exp_pin,
+	.unpin = umem_exp_unpin,
+	.map_dma_buf = umem_exp_map,
+	.unmap_dma_buf = umem_exp_unmap,
+	.get_rlist = umem_exp_get_rlist,
+	.put_rlist = umem_exp_put_rlist,
+	.release = umem_exp_release,
+};
+
 static void umem_exp_free(void *data)
 {
 	struct umem_exp *e = data;
@@ -737,8 +788,12 @@ static void umem_close_fd(void *data)
 	close_fd((unsigned long)data);
 }
 
-/* The exporter, its pages filled with the pattern, and an fd of its buffer. */
-static struct umem_exp *umem_exp_create(struct kunit *test, int *fd)
+/*
+ * The exporter, its pages filled with the pattern, and an fd of its buffer;
+ * @rlist: it offers range lists as well as sg_tables.
+ */
+static struct umem_exp *umem_exp_create(struct kunit *test, int *fd,
+					bool rlist)
 {
 	DEFINE_DMA_BUF_EXPORT_INFO(info);
 	struct dma_buf *dmabuf;
@@ -763,7 +818,7 @@ static struct umem_exp *umem_exp_create(struct kunit *test, int *fd)
 			     (u64)i * PAGE_SIZE, umem_cur->seed);
 	e->map_pages = EXP_PAGES;
 
-	info.ops = &umem_exp_ops;
+	info.ops = rlist ? &umem_exp_rlist_ops : &umem_exp_ops;
 	info.size = EXP_PAGES * PAGE_SIZE;
 	info.flags = O_RDWR;
 	info.priv = e;
@@ -794,13 +849,14 @@ static long umem_dmabuf_err(unsigned long offset, size_t size, int fd)
 
 /*
  * ib_umem_dmabuf: the umem's DMA list is the part of the exporter's mapping
- * that covers the umem's pages, so that blocks, best page size and DMA
+ * that covers the umem's pages (@rlist: the umem's own mapping of the
+ * exporter's CPU ranges of them), so that blocks, best page size and DMA
  * offsets are what they are for the same pages pinned by ib_umem_get();
  * release unmaps what was mapped.  Bad ranges, a mapping that does not
  * cover the umem, a failing exporter and failing list allocations are
  * refused with their errno, leaving nothing mapped or allocated.
  */
-static void ib_umem_test_dmabuf(struct kunit *test)
+static void umem_test_dmabuf(struct kunit *test, bool rlist)
 {
 	const unsigned long first = 3, npages = 56;
 	const unsigned long offset = first * PAGE_SIZE + UMEM_HEAD;
@@ -818,7 +874,7 @@ static void ib_umem_test_dmabuf(struct kunit *test)
 	unsigned long i;
 	int fd;
 
-	e = umem_exp_create(test, &fd);
+	e = umem_exp_create(test, &fd, rlist);
 	dma = kunit_kcalloc(test, npages, sizeof(*dma), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, dma);
 
@@ -827,8 +883,28 @@ static void ib_umem_test_dmabuf(struct kunit *test)
 	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(ud), "error %ld", PTR_ERR(ud));
 	umem = &ud->umem;
 	KUNIT_EXPECT_EQ(test, e->maps, 1);
-	for (i = 0; i < npages; i++)
-		dma[i] = e->dma[first + i];
+	KUNIT_EXPECT_EQ(test, ud->attach->rlist, rlist);
+	KUNIT_EXPECT_EQ(test, e->sg_maps, rlist ? 0 : 1);
+	KUNIT_EXPECT_TRUE(test, ib_umem_dmabuf_is_mapped(ud));
+	if (rlist) {
+		/*
+		 * The umem mapped the pages itself: the reference is the
+		 * address of each page's block, checked below to lead back
+		 * to that page.
+		 */
+		KUNIT_EXPECT_EQ(test, rlist_cpu_length(&umem->cpu_list),
+				npages * PAGE_SIZE);
+		i = 0;
+		rdma_umem_for_each_dma_block(umem, &biter, PAGE_SIZE) {
+			if (i < npages)
+				dma[i] = rdma_block_iter_dma_address(&biter);
+			i++;
+		}
+		KUNIT_ASSERT_EQ(test, i, npages);
+	} else {
+		for (i = 0; i < npages; i++)
+			dma[i] = e->dma[first + i];
+	}
 
 	KUNIT_EXPECT_EQ(test, ib_umem_length(umem), size);
 	KUNIT_EXPECT_EQ(test, ib_umem_offset(umem), UMEM_HEAD);
@@ -868,9 +944,13 @@ static void ib_umem_test_dmabuf(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, umem_dmabuf_err(ULONG_MAX - 10, 100, fd),
 			-EINVAL);
 
-	/* A mapping that stops short of the umem; a failing exporter. */
+	/*
+	 * A mapping, or a list, that stops short of the umem; a failing
+	 * exporter.
+	 */
 	e->map_pages = first + npages - 1;
-	KUNIT_EXPECT_EQ(test, umem_dmabuf_err(offset, size, fd), -EINVAL);
+	KUNIT_EXPECT_EQ(test, umem_dmabuf_err(offset, size, fd),
+			rlist ? -EIO : -EINVAL);
 	KUNIT_EXPECT_EQ(test, e->unmaps, e->maps);
 	e->map_pages = EXP_PAGES;
 	e->map_err = -ENOMEM;
@@ -905,6 +985,70 @@ static void ib_umem_test_dmabuf(struct kunit *test)
 	}
 	kunit_info(test, "%ld list allocations failed in turn\n", attempts);
 	KUNIT_EXPECT_EQ(test, e->unmaps, e->maps);
+	if (rlist)
+		KUNIT_EXPECT_EQ(test, e->sg_maps, 0);
+}
+
+static void ib_umem_test_dmabuf(struct kunit *test)
+{
+	umem_test_dmabuf(test, false);
+}
+
+static void ib_umem_test_dmabuf_rlist(struct kunit *test)
+{
+	umem_test_dmabuf(test, true);
+}
+
+static void umem_revoke_cb(void *priv)
+{
+	(*(int *)priv)++;
+}
+
+/*
+ * A revocable pinned dma-buf umem on CPU ranges: when the exporter revokes
+ * its memory (dma_buf_move_notify()), the driver's callback runs once, the
+ * umem unmaps the ranges and gives them back; release does not call the
+ * driver again, and a new registration fails with the exporter's -ENODEV.
+ */
+static void ib_umem_test_dmabuf_revoke(struct kunit *test)
+{
+	const unsigned long offset = 2 * PAGE_SIZE + UMEM_HEAD;
+	const size_t size = 20 * PAGE_SIZE - UMEM_HEAD - UMEM_TAIL;
+	struct umem_fix *f = umem_cur;
+	struct ib_umem_dmabuf *ud;
+	struct dma_resv *resv;
+	struct umem_exp *e;
+	int fd, calls = 0;
+
+	e = umem_exp_create(test, &fd, true);
+	ud = ib_umem_dmabuf_get_pinned_revocable_and_lock(f->ibdev, offset,
+							  size, fd,
+							  IB_ACCESS_LOCAL_WRITE);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(ud), "error %ld", PTR_ERR(ud));
+	resv = ud->attach->dmabuf->resv;
+	ib_umem_dmabuf_set_revoke_locked(ud, umem_revoke_cb, &calls);
+	dma_resv_unlock(resv);
+	KUNIT_EXPECT_TRUE(test, ud->attach->rlist);
+	KUNIT_EXPECT_TRUE(test, ib_umem_dmabuf_is_mapped(ud));
+	KUNIT_EXPECT_EQ(test, rlist_dma_length(&ud->umem.dma_list),
+			20 * PAGE_SIZE);
+
+	dma_resv_lock(resv, NULL);
+	e->revoked = true;
+	dma_buf_move_notify(ud->attach->dmabuf);
+	KUNIT_EXPECT_FALSE(test, ib_umem_dmabuf_is_mapped(ud));
+	dma_resv_unlock(resv);
+
+	KUNIT_EXPECT_EQ(test, calls, 1);
+	KUNIT_EXPECT_EQ(test, rlist_dma_length(&ud->umem.dma_list), 0);
+	KUNIT_EXPECT_EQ(test, rlist_cpu_length(&ud->umem.cpu_list), 0);
+	KUNIT_EXPECT_EQ(test, e->unmaps, e->maps);
+	ib_umem_release(&ud->umem);
+	KUNIT_EXPECT_EQ(test, calls, 1);
+
+	KUNIT_EXPECT_EQ(test, umem_dmabuf_err(offset, size, fd), -ENODEV);
+	KUNIT_EXPECT_EQ(test, e->unmaps, e->maps);
+	KUNIT_EXPECT_EQ(test, e->sg_maps, 0);
 }
 
 static const enum umem_kind umem_kinds[] = { UMEM_DIRECT, UMEM_VIRT };
@@ -942,6 +1086,8 @@ static struct kunit_case ib_umem_test_cases[] = {
 	KUNIT_CASE_PARAM(ib_umem_test_errors, umem_kind_gen_params),
 	KUNIT_CASE(ib_umem_test_virt_p2p),
 	KUNIT_CASE(ib_umem_test_dmabuf),
+	KUNIT_CASE(ib_umem_test_dmabuf_rlist),
+	KUNIT_CASE(ib_umem_test_dmabuf_revoke),
 	{}
 };
 
@@ -969,6 +1115,8 @@ static struct kunit_case ib_umem_edu_test_cases[] = {
 	KUNIT_CASE(ib_umem_test_dirty),
 	KUNIT_CASE(ib_umem_test_errors),
 	KUNIT_CASE(ib_umem_test_dmabuf),
+	KUNIT_CASE(ib_umem_test_dmabuf_rlist),
+	KUNIT_CASE(ib_umem_test_dmabuf_revoke),
 	{}
 };
 
