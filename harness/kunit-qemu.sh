@@ -52,7 +52,7 @@ SETUPS=(
 EDU_SUITE=dma_rlist_edu
 # Must run and pass in every setup (they skip without the P2P topology or
 # the edu device).
-P2P_SUITES="dma_rlist_p2p rlist_gup_p2p ib_umem_edu"
+P2P_SUITES="dma_rlist_p2p rlist_gup_p2p ib_umem_edu ib_umem_p2p"
 X86_DIR=$BUILD/x86
 
 # The kunit.py --json file: does the edu suite exist, and did all its tests

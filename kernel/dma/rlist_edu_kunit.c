@@ -2910,6 +2910,38 @@ static struct kunit_case p2p_test_cases[] = {
 	{}
 };
 
+int rlist_edu_init_switch(struct kunit *test)
+{
+	struct edu_fixture *edu;
+	struct pci_dev *pdev;
+
+	edu = kunit_kzalloc(test, sizeof(*edu), GFP_KERNEL);
+	if (!edu)
+		return -ENOMEM;
+	test->priv = edu;
+	if (!IS_ENABLED(CONFIG_PCI_P2PDMA))
+		kunit_skip(test, "needs CONFIG_PCI_P2PDMA");
+	wait_for_device_probe();
+	pdev = p2p_find(EDU_VENDOR, EDU_DEVICE, true);
+	if (!pdev)
+		kunit_skip(test, "no edu device below a PCIe switch");
+	edu_open(test, edu, pdev, DMA_BIT_MASK(64));
+	return 0;
+}
+
+struct pci_dev *rlist_p2p_find(unsigned int vendor, unsigned int device,
+			       bool below_switch)
+{
+	return p2p_find(vendor, device, below_switch);
+}
+
+enum pci_p2pdma_map_type rlist_p2p_expected(struct kunit *test,
+					    struct pci_dev *provider,
+					    struct device *client)
+{
+	return p2p_expected(test, provider, client);
+}
+
 static struct kunit_suite p2p_test_suite = {
 	.name = "dma_rlist_p2p",
 	.init = p2p_init,

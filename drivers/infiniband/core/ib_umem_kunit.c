@@ -14,6 +14,11 @@
  *   intel-iommu or not, whose DMA engine reads the umem at the addresses
  *   the block iterator returns.
  *
+ * Suite ib_umem_p2p (QEMU only) registers a umem on a dma-buf of page-less
+ * P2P memory: a range of an ivshmem-plain BAR exported by rlist_p2p_bar,
+ * with the edu below the PCIe switch as the DMA device, which reads the
+ * BAR through the umem's blocks.
+ *
  * ib_umem_dmabuf is registered on a dma-buf exported by the test itself
  * (pages of its own), which either maps them with dma_map_sgtable() for the
  * importer, whose per-page DMA addresses are then the reference, or gives
@@ -39,6 +44,7 @@
 #include <linux/iommu.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
+#include <linux/pci.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -48,6 +54,7 @@
 #include <rdma/iter.h>
 
 #include "../../../lib/rlist/rlist_kunit.h"
+#include "../../../lib/rlist/rlist_p2p_bar.h"
 #include "../../../kernel/dma/rlist_edu_kunit.h"
 
 /* More than one pinning batch (512 pages). */
@@ -1126,6 +1133,287 @@ static struct kunit_suite ib_umem_edu_test_suite = {
 	.exit = rlist_edu_exit,
 	.test_cases = ib_umem_edu_test_cases,
 };
+
+#if IS_ENABLED(CONFIG_RLIST_P2P_BAR)
+#define IVSHMEM_VENDOR		0x1af4
+#define IVSHMEM_DEVICE		0x1110
+#define IVSHMEM_BAR		2
+/* The exported window of the BAR, and the umem's pages in it. */
+#define P2P_WIN_OFF		(3 * PAGE_SIZE)
+#define P2P_WIN_PAGES		16UL
+#define P2P_UMEM_FIRST		1UL	/* first page of the umem in the window */
+#define P2P_UMEM_PAGES		10UL
+
+struct umem_p2p {
+	struct pci_dev *pdev;		/* the ivshmem-plain */
+	void __iomem *io;		/* its BAR */
+	enum pci_p2pdma_map_type map;	/* expected route from edu */
+	phys_addr_t phys;		/* CPU address of the window */
+	pci_bus_addr_t bus;		/* PCI bus address of the window */
+	int fd;				/* of the window's dma-buf */
+};
+
+static void umem_p2p_release(void *data)
+{
+	struct umem_p2p *p = data;
+
+	if (p->io)
+		pci_iounmap(p->pdev, p->io);
+	rlist_p2p_bar_unbind(p->pdev);
+	pci_dev_put(p->pdev);
+}
+
+/*
+ * Bind rlist_p2p_bar to the ivshmem-plain below the switch or beside it,
+ * write the pattern into the window through the BAR and export the window.
+ */
+static struct umem_p2p *umem_p2p_open(struct kunit *test, bool below_switch)
+{
+	const size_t win = P2P_WIN_PAGES * PAGE_SIZE;
+	struct umem_p2p *p = kunit_kzalloc(test, sizeof(*p), GFP_KERNEL);
+	struct dma_buf *dmabuf;
+	u8 *buf;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	p->pdev = rlist_p2p_find(IVSHMEM_VENDOR, IVSHMEM_DEVICE, below_switch);
+	if (!p->pdev)
+		kunit_skip(test, "no ivshmem-plain %s the switch",
+			   below_switch ? "below" : "beside");
+	KUNIT_ASSERT_EQ(test, rlist_p2p_bar_bind(p->pdev), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, umem_p2p_release,
+							p), 0);
+	p->io = pci_iomap(p->pdev, IVSHMEM_BAR, 0);
+	KUNIT_ASSERT_NOT_NULL(test, p->io);
+	p->phys = pci_resource_start(p->pdev, IVSHMEM_BAR) + P2P_WIN_OFF;
+	p->bus = pci_bus_address(p->pdev, IVSHMEM_BAR) + P2P_WIN_OFF;
+	p->map = rlist_p2p_expected(test, p->pdev, umem_cur->dev);
+
+	buf = kunit_kmalloc(test, win, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	umem_pattern(buf, win, 0, umem_cur->seed);
+	memcpy_toio(p->io + P2P_WIN_OFF, buf, win);
+	kunit_kfree(test, buf);
+
+	/* Bad ranges first: the window must be pages of the BAR. */
+	dmabuf = rlist_p2p_bar_export(p->pdev, P2P_WIN_OFF + 1, win);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(dmabuf), -EINVAL);
+	dmabuf = rlist_p2p_bar_export(p->pdev, P2P_WIN_OFF, 0);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(dmabuf), -EINVAL);
+	dmabuf = rlist_p2p_bar_export(p->pdev,
+				      pci_resource_len(p->pdev, IVSHMEM_BAR),
+				      PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(dmabuf), -ERANGE);
+
+	dmabuf = rlist_p2p_bar_export(p->pdev, P2P_WIN_OFF, win);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(dmabuf), "export: %ld",
+			       PTR_ERR(dmabuf));
+	p->fd = dma_buf_fd(dmabuf, O_CLOEXEC);
+	if (p->fd < 0)
+		dma_buf_put(dmabuf);
+	KUNIT_ASSERT_GE(test, p->fd, 0);
+	KUNIT_ASSERT_EQ(test,
+			kunit_add_action_or_reset(test, umem_close_fd,
+						  (void *)(unsigned long)p->fd),
+			0);
+	kunit_info(test, "ivshmem %s %s the switch, route from edu: %s\n",
+		   pci_name(p->pdev), below_switch ? "below" : "beside",
+		   p->map == PCI_P2PDMA_MAP_BUS_ADDR ? "bus address" :
+		   p->map == PCI_P2PDMA_MAP_THRU_HOST_BRIDGE ? "host bridge" :
+		   "not supported");
+	return p;
+}
+
+/*
+ * Check the umem's blocks of the window against the route: the BAR's bus
+ * address through the switch, its CPU address through the host bridge
+ * (translated back through the IOMMU page table behind one); and let edu
+ * read each block, comparing with what the CPU wrote into the BAR.  QEMU
+ * routes no DMA inside the switch behind an IOMMU, so there bus addresses
+ * are only compared.  Returns the DMA address of each block in @dma.
+ */
+static unsigned int umem_p2p_check(struct kunit *test, struct umem_p2p *p,
+				   struct ib_umem *umem, dma_addr_t *dma)
+{
+	struct umem_fix *f = umem_cur;
+	bool move = !(p->map == PCI_P2PDMA_MAP_BUS_ADDR && f->domain);
+	u8 *buf = kunit_kmalloc(test, PAGE_SIZE, GFP_KERNEL);
+	struct ib_block_iter biter;
+	unsigned int i = 0, moved = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	rdma_umem_for_each_dma_block(umem, &biter, PAGE_SIZE) {
+		dma_addr_t addr = rdma_block_iter_dma_address(&biter);
+		u64 pg = P2P_UMEM_FIRST + i;
+
+		if (i >= P2P_UMEM_PAGES)
+			break;
+		dma[i] = addr;
+		if (p->map == PCI_P2PDMA_MAP_BUS_ADDR)
+			KUNIT_EXPECT_EQ_MSG(test, (u64)addr,
+					    (u64)p->bus + pg * PAGE_SIZE,
+					    "block %u", i);
+		else if (f->domain)
+			KUNIT_EXPECT_EQ_MSG(test,
+					    (u64)iommu_iova_to_phys(f->domain,
+								    addr),
+					    (u64)p->phys + pg * PAGE_SIZE,
+					    "block %u", i);
+		else
+			KUNIT_EXPECT_EQ_MSG(test, (u64)dma_to_phys(f->dev, addr),
+					    (u64)p->phys + pg * PAGE_SIZE,
+					    "block %u", i);
+		if (move) {
+			rlist_edu_fetch(test, addr, buf, PAGE_SIZE);
+			umem_expect_pattern(test, "edu read of the BAR", buf,
+					    PAGE_SIZE, pg * PAGE_SIZE);
+			moved++;
+		}
+		i++;
+	}
+	KUNIT_EXPECT_EQ(test, i, P2P_UMEM_PAGES);
+	kunit_info(test, "%u blocks checked, %u read by edu\n", i, moved);
+	return i;
+}
+
+static void umem_p2p(struct kunit *test, bool below_switch)
+{
+	const unsigned long offset = P2P_UMEM_FIRST * PAGE_SIZE + UMEM_HEAD;
+	const size_t size = P2P_UMEM_PAGES * PAGE_SIZE - UMEM_HEAD - UMEM_TAIL;
+	struct umem_fix *f = umem_cur;
+	const unsigned long bitmap = SZ_4K | SZ_8K | SZ_16K | SZ_64K | SZ_2M;
+	struct umem_p2p *p = umem_p2p_open(test, below_switch);
+	unsigned long want, got;
+	struct ib_umem_dmabuf *ud;
+	dma_addr_t *dma;
+
+	dma = kunit_kcalloc(test, P2P_UMEM_PAGES, sizeof(*dma), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, dma);
+	ud = ib_umem_dmabuf_get_pinned(f->ibdev, offset, size, p->fd,
+				       IB_ACCESS_LOCAL_WRITE);
+	if (p->map == PCI_P2PDMA_MAP_NOT_SUPPORTED) {
+		KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(ud), -EREMOTEIO);
+		if (!IS_ERR(ud))
+			ib_umem_release(&ud->umem);
+		return;
+	}
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(ud), "error %ld", PTR_ERR(ud));
+	KUNIT_EXPECT_TRUE(test, ud->attach->rlist);
+	KUNIT_EXPECT_EQ(test, ib_umem_offset(&ud->umem), UMEM_HEAD);
+	KUNIT_EXPECT_EQ(test, ib_umem_num_pages(&ud->umem), P2P_UMEM_PAGES);
+	/* Page-less: the CPU list has no struct page to give. */
+	KUNIT_EXPECT_TRUE(test, rlist_cpu_flags(&ud->umem.cpu_list) &
+			  RLIST_CPU_MAY_P2P);
+	umem_p2p_check(test, p, &ud->umem, dma);
+	/* Best page size and its blocks, against 6.12's algorithm. */
+	want = ref_best_pgsz(dma, P2P_UMEM_PAGES, UMEM_HEAD, size, bitmap,
+			     offset);
+	got = ib_umem_find_best_pgsz(&ud->umem, bitmap, offset);
+	KUNIT_EXPECT_EQ(test, got, want);
+	if (got)
+		umem_expect_blocks(test, &ud->umem, dma, got, offset);
+	ib_umem_release(&ud->umem);
+}
+
+static void ib_umem_test_p2p_switch(struct kunit *test)
+{
+	umem_p2p(test, true);
+}
+
+static void ib_umem_test_p2p_host_bridge(struct kunit *test)
+{
+	umem_p2p(test, false);
+}
+
+/*
+ * Revocation while mapped: unbinding the exporter (what device removal
+ * does) notifies the umem, whose driver callback runs once; the umem unmaps
+ * the BAR (the unbind returns only when the provider has no mapping left,
+ * and behind an IOMMU no block's IOVA translates any more), and the buffer
+ * then refuses a new registration with -ENODEV.  The BAR beside the switch
+ * where the host bridge route exists (an IOVA mapping behind an IOMMU),
+ * else the one below it.
+ */
+static void ib_umem_test_p2p_revoke(struct kunit *test)
+{
+	const unsigned long offset = P2P_UMEM_FIRST * PAGE_SIZE + UMEM_HEAD;
+	const size_t size = P2P_UMEM_PAGES * PAGE_SIZE - UMEM_HEAD - UMEM_TAIL;
+	u32 *errors = rlist_kunit_dma_debug_u32("error_count");
+	struct umem_fix *f = umem_cur;
+	struct ib_umem_dmabuf *ud;
+	u32 errors_before = errors ? *errors : 0;
+	struct pci_dev *flat;
+	struct umem_p2p *p;
+	bool below_switch;
+	int calls = 0;
+	dma_addr_t *dma;
+	unsigned int i, n;
+
+	flat = rlist_p2p_find(IVSHMEM_VENDOR, IVSHMEM_DEVICE, false);
+	below_switch = !flat || rlist_p2p_expected(test, flat, f->dev) ==
+				PCI_P2PDMA_MAP_NOT_SUPPORTED;
+	pci_dev_put(flat);
+	p = umem_p2p_open(test, below_switch);
+	KUNIT_ASSERT_NE(test, p->map, PCI_P2PDMA_MAP_NOT_SUPPORTED);
+	dma = kunit_kcalloc(test, P2P_UMEM_PAGES, sizeof(*dma), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, dma);
+	ud = ib_umem_dmabuf_get_pinned_revocable_and_lock(f->ibdev, offset,
+							  size, p->fd,
+							  IB_ACCESS_LOCAL_WRITE);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(ud), "error %ld", PTR_ERR(ud));
+	ib_umem_dmabuf_set_revoke_locked(ud, umem_revoke_cb, &calls);
+	dma_resv_unlock(ud->attach->dmabuf->resv);
+	n = umem_p2p_check(test, p, &ud->umem, dma);
+
+	rlist_p2p_bar_unbind(p->pdev);
+	KUNIT_EXPECT_EQ(test, calls, 1);
+	KUNIT_EXPECT_FALSE(test, ib_umem_dmabuf_is_mapped(ud));
+	KUNIT_EXPECT_EQ(test, rlist_dma_length(&ud->umem.dma_list), 0);
+	KUNIT_EXPECT_EQ(test, rlist_cpu_length(&ud->umem.cpu_list), 0);
+	if (f->domain && p->map == PCI_P2PDMA_MAP_THRU_HOST_BRIDGE)
+		for (i = 0; i < n; i++)
+			KUNIT_EXPECT_EQ_MSG(test,
+					    (u64)iommu_iova_to_phys(f->domain,
+								    dma[i]),
+					    0, "block %u still mapped", i);
+	KUNIT_EXPECT_EQ(test, umem_dmabuf_err(offset, size, p->fd), -ENODEV);
+	KUNIT_EXPECT_EQ(test,
+			PTR_ERR_OR_ZERO(rlist_p2p_bar_export(p->pdev,
+							     P2P_WIN_OFF,
+							     PAGE_SIZE)),
+			-ENODEV);
+	ib_umem_release(&ud->umem);
+	KUNIT_EXPECT_EQ(test, calls, 1);
+	if (errors)
+		KUNIT_EXPECT_EQ(test, *errors, errors_before);
+}
+
+static int ib_umem_p2p_init(struct kunit *test)
+{
+	int ret = rlist_edu_init_switch(test);
+
+	if (ret)
+		return ret;
+	umem_setup(test, UMEM_EDU, rlist_edu_device(test));
+	kunit_info(test, "switch edu %s\n", umem_cur->domain ?
+		   "behind an IOMMU" : umem_cur->bounce ?
+		   "bouncing through swiotlb" : "dma-direct");
+	return 0;
+}
+
+static struct kunit_case ib_umem_p2p_test_cases[] = {
+	KUNIT_CASE(ib_umem_test_p2p_switch),
+	KUNIT_CASE(ib_umem_test_p2p_host_bridge),
+	KUNIT_CASE(ib_umem_test_p2p_revoke),
+	{}
+};
+
+static struct kunit_suite ib_umem_p2p_test_suite = {
+	.name = "ib_umem_p2p",
+	.init = ib_umem_p2p_init,
+	.exit = rlist_edu_exit,
+	.test_cases = ib_umem_p2p_test_cases,
+};
+#endif /* CONFIG_RLIST_P2P_BAR */
 #endif
 
 /*
@@ -1151,7 +1439,10 @@ static struct kunit_suite ib_umem_kmemleak_test_suite = {
 	.test_cases = ib_umem_kmemleak_test_cases,
 };
 
-#if IS_ENABLED(CONFIG_DMA_RLIST_EDU_KUNIT_TEST)
+#if IS_ENABLED(CONFIG_DMA_RLIST_EDU_KUNIT_TEST) && IS_ENABLED(CONFIG_RLIST_P2P_BAR)
+kunit_test_suites(&ib_umem_test_suite, &ib_umem_edu_test_suite,
+		  &ib_umem_p2p_test_suite, &ib_umem_kmemleak_test_suite);
+#elif IS_ENABLED(CONFIG_DMA_RLIST_EDU_KUNIT_TEST)
 kunit_test_suites(&ib_umem_test_suite, &ib_umem_edu_test_suite,
 		  &ib_umem_kmemleak_test_suite);
 #else
