@@ -2212,15 +2212,11 @@ static void p2p_bar_close(struct p2p_bar *b)
 	pci_dev_put(b->pdev);
 }
 
-static int p2p_init(struct kunit *test)
+/* Set up @edu for the edu below the switch, with a 64-bit DMA mask. */
+static void p2p_edu_open(struct kunit *test, struct edu_fixture *edu)
 {
-	struct p2p_fixture *p;
 	struct pci_dev *pdev;
 
-	p = kunit_kzalloc(test, sizeof(*p), GFP_KERNEL);
-	if (!p)
-		return -ENOMEM;
-	test->priv = p;
 	if (!IS_ENABLED(CONFIG_PCI_P2PDMA))
 		kunit_skip(test, "needs CONFIG_PCI_P2PDMA");
 	/* The nvme driver probes asynchronously. */
@@ -2228,7 +2224,18 @@ static int p2p_init(struct kunit *test)
 	pdev = p2p_find(EDU_VENDOR, EDU_DEVICE, true);
 	if (!pdev)
 		kunit_skip(test, "no edu device below a PCIe switch");
-	edu_open(test, &p->edu, pdev, DMA_BIT_MASK(64));
+	edu_open(test, edu, pdev, DMA_BIT_MASK(64));
+}
+
+static int p2p_init(struct kunit *test)
+{
+	struct p2p_fixture *p;
+
+	p = kunit_kzalloc(test, sizeof(*p), GFP_KERNEL);
+	if (!p)
+		return -ENOMEM;
+	test->priv = p;
+	p2p_edu_open(test, &p->edu);
 	p->nvme = pci_get_class(PCI_CLASS_STORAGE_EXPRESS, NULL);
 	if (!p->nvme || !pci_has_p2pmem(p->nvme))
 		kunit_skip(test, "no nvme with a CMB (cmb_size_mb=)");
@@ -2913,19 +2920,12 @@ static struct kunit_case p2p_test_cases[] = {
 int rlist_edu_init_switch(struct kunit *test)
 {
 	struct edu_fixture *edu;
-	struct pci_dev *pdev;
 
 	edu = kunit_kzalloc(test, sizeof(*edu), GFP_KERNEL);
 	if (!edu)
 		return -ENOMEM;
 	test->priv = edu;
-	if (!IS_ENABLED(CONFIG_PCI_P2PDMA))
-		kunit_skip(test, "needs CONFIG_PCI_P2PDMA");
-	wait_for_device_probe();
-	pdev = p2p_find(EDU_VENDOR, EDU_DEVICE, true);
-	if (!pdev)
-		kunit_skip(test, "no edu device below a PCIe switch");
-	edu_open(test, edu, pdev, DMA_BIT_MASK(64));
+	p2p_edu_open(test, edu);
 	return 0;
 }
 
