@@ -842,6 +842,30 @@ static struct umem_exp *umem_exp_create(struct kunit *test, int *fd,
 	return e;
 }
 
+/*
+ * The bytes at the DMA address of each of the umem's pages, @npages from
+ * page @first of the exporter, are that page's.
+ */
+static void umem_exp_expect_bytes(struct kunit *test, struct umem_exp *e,
+				  struct ib_umem *umem, unsigned long first,
+				  unsigned long npages)
+{
+	struct ib_block_iter biter;
+	unsigned long i = 0;
+
+	rdma_umem_for_each_dma_block(umem, &biter, PAGE_SIZE) {
+		if (i >= npages)
+			break;
+		umem_expect_pattern(test, "dma-buf block",
+				    umem_dma_to_cpu(test,
+						    rdma_block_iter_dma_address(&biter),
+						    e->pages[first + i]),
+				    PAGE_SIZE, (first + i) * PAGE_SIZE);
+		i++;
+	}
+	KUNIT_EXPECT_EQ(test, i, npages);
+}
+
 /* The errno of a registration that must fail (released if it did not). */
 static long umem_dmabuf_err(unsigned long offset, size_t size, int fd)
 {
@@ -929,19 +953,7 @@ static void umem_test_dmabuf(struct kunit *test, bool rlist)
 	}
 	umem_expect_blocks(test, umem, dma, PAGE_SIZE, offset);
 
-	/* The bytes at the blocks' DMA addresses are the buffer's. */
-	i = 0;
-	rdma_umem_for_each_dma_block(umem, &biter, PAGE_SIZE) {
-		if (i >= npages)
-			break;
-		umem_expect_pattern(test, "dma-buf block",
-				    umem_dma_to_cpu(test,
-						    rdma_block_iter_dma_address(&biter),
-						    e->pages[first + i]),
-				    PAGE_SIZE, (first + i) * PAGE_SIZE);
-		i++;
-	}
-	KUNIT_EXPECT_EQ(test, i, npages);
+	umem_exp_expect_bytes(test, e, umem, first, npages);
 	ib_umem_release(umem);
 	KUNIT_EXPECT_EQ(test, e->unmaps, e->maps);
 
@@ -1058,6 +1070,138 @@ static void ib_umem_test_dmabuf_revoke(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, e->sg_maps, 0);
 }
 
+/*
+ * An importer with its own attachment, as mlx5's ODP-style dma-buf MRs:
+ * the umem is mapped on demand (page fault) under the reservation lock,
+ * and move_notify zaps the device's use of it and unmaps it if mapped.
+ */
+struct umem_dyn {
+	struct ib_umem_dmabuf *ud;
+	int calls;			/* of move_notify */
+	int unmapped;			/* of them that found the umem mapped */
+};
+
+static void umem_dyn_move_notify(struct dma_buf_attachment *attach)
+{
+	struct ib_umem_dmabuf *ud = attach->importer_priv;
+	struct umem_dyn *d = ud->private;
+
+	dma_resv_assert_held(attach->dmabuf->resv);
+	d->calls++;
+	if (!ib_umem_dmabuf_is_mapped(ud))
+		return;
+	d->unmapped++;
+	ib_umem_dmabuf_unmap_pages(ud);
+}
+
+static const struct dma_buf_attach_ops umem_dyn_ops = {
+	.allow_peer2peer = true,
+	.allow_rlist = true,
+	.move_notify = umem_dyn_move_notify,
+};
+
+static void umem_dyn_get(struct kunit *test, struct umem_dyn *d,
+			 unsigned long offset, size_t size, int fd)
+{
+	d->ud = ib_umem_dmabuf_get(umem_cur->ibdev, offset, size, fd,
+				   IB_ACCESS_LOCAL_WRITE, &umem_dyn_ops);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(d->ud), "error %ld",
+			       PTR_ERR(d->ud));
+	d->ud->private = d;
+	/* Nothing is mapped before the first fault. */
+	KUNIT_EXPECT_TRUE(test, d->ud->attach->rlist);
+	KUNIT_EXPECT_FALSE(test, ib_umem_dmabuf_is_mapped(d->ud));
+}
+
+/* A page fault: map the umem (again) under the reservation lock. */
+static int umem_dyn_fault(struct umem_dyn *d)
+{
+	struct dma_resv *resv = d->ud->attach->dmabuf->resv;
+	int ret;
+
+	dma_resv_lock(resv, NULL);
+	ret = ib_umem_dmabuf_map_pages(d->ud);
+	dma_resv_unlock(resv);
+	return ret;
+}
+
+/*
+ * The dynamic importer on CPU ranges: mapped at the first fault only,
+ * once however many faults; a move unmaps it and gives the ranges back,
+ * the next fault maps it again; after revocation the fault fails with the
+ * exporter's -ENODEV and leaves nothing mapped; release does not notify.
+ */
+static void ib_umem_test_dmabuf_dynamic(struct kunit *test)
+{
+	const unsigned long first = 2, npages = 20;
+	const unsigned long offset = first * PAGE_SIZE + UMEM_HEAD;
+	const size_t size = npages * PAGE_SIZE - UMEM_HEAD - UMEM_TAIL;
+	struct umem_dyn d = {};
+	struct dma_resv *resv;
+	struct umem_exp *e;
+	int fd, round;
+
+	e = umem_exp_create(test, &fd, true);
+	umem_dyn_get(test, &d, offset, size, fd);
+	resv = d.ud->attach->dmabuf->resv;
+	KUNIT_EXPECT_EQ(test, e->maps, 0);
+
+	for (round = 1; round <= 2; round++) {
+		KUNIT_ASSERT_EQ(test, umem_dyn_fault(&d), 0);
+		KUNIT_ASSERT_EQ(test, umem_dyn_fault(&d), 0);
+		KUNIT_EXPECT_EQ(test, e->maps, round);
+		KUNIT_EXPECT_TRUE(test, ib_umem_dmabuf_is_mapped(d.ud));
+		umem_exp_expect_bytes(test, e, &d.ud->umem, first, npages);
+
+		/* The exporter moves the buffer. */
+		dma_resv_lock(resv, NULL);
+		dma_buf_move_notify(d.ud->attach->dmabuf);
+		dma_resv_unlock(resv);
+		KUNIT_EXPECT_EQ(test, d.calls, round);
+		KUNIT_EXPECT_EQ(test, d.unmapped, round);
+		KUNIT_EXPECT_FALSE(test, ib_umem_dmabuf_is_mapped(d.ud));
+		KUNIT_EXPECT_EQ(test, rlist_cpu_length(&d.ud->umem.cpu_list),
+				0);
+		KUNIT_EXPECT_EQ(test, e->unmaps, e->maps);
+	}
+
+	KUNIT_ASSERT_EQ(test, umem_dyn_fault(&d), 0);
+	dma_resv_lock(resv, NULL);
+	e->revoked = true;
+	dma_buf_move_notify(d.ud->attach->dmabuf);
+	dma_resv_unlock(resv);
+	KUNIT_EXPECT_EQ(test, d.unmapped, 3);
+	KUNIT_EXPECT_EQ(test, umem_dyn_fault(&d), -ENODEV);
+	KUNIT_EXPECT_FALSE(test, ib_umem_dmabuf_is_mapped(d.ud));
+	KUNIT_EXPECT_EQ(test, rlist_cpu_length(&d.ud->umem.cpu_list), 0);
+	ib_umem_release(&d.ud->umem);
+	KUNIT_EXPECT_EQ(test, d.calls, 3);
+	KUNIT_EXPECT_EQ(test, e->unmaps, e->maps);
+	KUNIT_EXPECT_EQ(test, e->sg_maps, 0);
+}
+
+/*
+ * A virtual-DMA device has no device to attach a dma-buf for: refused
+ * with -EOPNOTSUPP (not a NULL device handed to dma-buf, which warns),
+ * before the exporter is asked for anything.
+ */
+static void ib_umem_test_virt_dmabuf(struct kunit *test)
+{
+	struct ib_device *ibdev = kunit_kzalloc(test, sizeof(*ibdev), GFP_KERNEL);
+	struct ib_umem_dmabuf *ud;
+	struct umem_exp *e;
+	int fd;
+
+	KUNIT_ASSERT_NOT_NULL(test, ibdev);
+	KUNIT_ASSERT_TRUE(test, ib_uses_virt_dma(ibdev));
+	e = umem_exp_create(test, &fd, true);
+	ud = ib_umem_dmabuf_get_pinned(ibdev, 0, PAGE_SIZE, fd, 0);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(ud), -EOPNOTSUPP);
+	if (!IS_ERR(ud))
+		ib_umem_release(&ud->umem);
+	KUNIT_EXPECT_EQ(test, e->maps, 0);
+}
+
 static const enum umem_kind umem_kinds[] = { UMEM_DIRECT, UMEM_VIRT };
 
 static void umem_kind_desc(const enum umem_kind *kind, char *desc)
@@ -1092,9 +1236,11 @@ static struct kunit_case ib_umem_test_cases[] = {
 	KUNIT_CASE_PARAM(ib_umem_test_memlock, umem_kind_gen_params),
 	KUNIT_CASE_PARAM(ib_umem_test_errors, umem_kind_gen_params),
 	KUNIT_CASE(ib_umem_test_virt_p2p),
+	KUNIT_CASE(ib_umem_test_virt_dmabuf),
 	KUNIT_CASE(ib_umem_test_dmabuf),
 	KUNIT_CASE(ib_umem_test_dmabuf_rlist),
 	KUNIT_CASE(ib_umem_test_dmabuf_revoke),
+	KUNIT_CASE(ib_umem_test_dmabuf_dynamic),
 	{}
 };
 
@@ -1124,6 +1270,7 @@ static struct kunit_case ib_umem_edu_test_cases[] = {
 	KUNIT_CASE(ib_umem_test_dmabuf),
 	KUNIT_CASE(ib_umem_test_dmabuf_rlist),
 	KUNIT_CASE(ib_umem_test_dmabuf_revoke),
+	KUNIT_CASE(ib_umem_test_dmabuf_dynamic),
 	{}
 };
 
@@ -1325,6 +1472,53 @@ static void ib_umem_test_p2p_host_bridge(struct kunit *test)
 }
 
 /*
+ * Whether the ivshmem-plain beside the switch can be reached from edu: where
+ * the host bridge route exists (an IOVA mapping behind an IOMMU).
+ */
+static bool umem_p2p_flat_mappable(struct kunit *test)
+{
+	struct pci_dev *flat;
+	bool ret;
+
+	flat = rlist_p2p_find(IVSHMEM_VENDOR, IVSHMEM_DEVICE, false);
+	ret = flat && rlist_p2p_expected(test, flat, umem_cur->dev) !=
+		      PCI_P2PDMA_MAP_NOT_SUPPORTED;
+	pci_dev_put(flat);
+	return ret;
+}
+
+/* The BAR beside the switch if edu reaches it, else the one below it. */
+static struct umem_p2p *umem_p2p_open_mappable(struct kunit *test)
+{
+	struct umem_p2p *p;
+
+	p = umem_p2p_open(test, !umem_p2p_flat_mappable(test));
+	KUNIT_ASSERT_NE(test, p->map, PCI_P2PDMA_MAP_NOT_SUPPORTED);
+	return p;
+}
+
+/*
+ * After revocation: the umem has no mapping and no range left, and behind
+ * an IOMMU none of the @n IOVAs of its blocks in @dma translates any more.
+ */
+static void umem_p2p_expect_unmapped(struct kunit *test, struct umem_p2p *p,
+				     struct ib_umem_dmabuf *ud,
+				     const dma_addr_t *dma, unsigned int n)
+{
+	struct iommu_domain *domain = umem_cur->domain;
+	unsigned int i;
+
+	KUNIT_EXPECT_FALSE(test, ib_umem_dmabuf_is_mapped(ud));
+	KUNIT_EXPECT_EQ(test, rlist_dma_length(&ud->umem.dma_list), 0);
+	KUNIT_EXPECT_EQ(test, rlist_cpu_length(&ud->umem.cpu_list), 0);
+	if (!domain || p->map != PCI_P2PDMA_MAP_THRU_HOST_BRIDGE)
+		return;
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_EQ_MSG(test, (u64)iommu_iova_to_phys(domain, dma[i]),
+				    0, "block %u still mapped", i);
+}
+
+/*
  * Revocation while mapped: unbinding the exporter (what device removal
  * does) notifies the umem, whose driver callback runs once; the umem unmaps
  * the BAR (the unbind returns only when the provider has no mapping left,
@@ -1341,19 +1535,12 @@ static void ib_umem_test_p2p_revoke(struct kunit *test)
 	struct umem_fix *f = umem_cur;
 	struct ib_umem_dmabuf *ud;
 	u32 errors_before = errors ? *errors : 0;
-	struct pci_dev *flat;
 	struct umem_p2p *p;
-	bool below_switch;
 	int calls = 0;
 	dma_addr_t *dma;
-	unsigned int i, n;
+	unsigned int n;
 
-	flat = rlist_p2p_find(IVSHMEM_VENDOR, IVSHMEM_DEVICE, false);
-	below_switch = !flat || rlist_p2p_expected(test, flat, f->dev) ==
-				PCI_P2PDMA_MAP_NOT_SUPPORTED;
-	pci_dev_put(flat);
-	p = umem_p2p_open(test, below_switch);
-	KUNIT_ASSERT_NE(test, p->map, PCI_P2PDMA_MAP_NOT_SUPPORTED);
+	p = umem_p2p_open_mappable(test);
 	dma = kunit_kcalloc(test, P2P_UMEM_PAGES, sizeof(*dma), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, dma);
 	ud = ib_umem_dmabuf_get_pinned_revocable_and_lock(f->ibdev, offset,
@@ -1366,15 +1553,7 @@ static void ib_umem_test_p2p_revoke(struct kunit *test)
 
 	rlist_p2p_bar_unbind(p->pdev);
 	KUNIT_EXPECT_EQ(test, calls, 1);
-	KUNIT_EXPECT_FALSE(test, ib_umem_dmabuf_is_mapped(ud));
-	KUNIT_EXPECT_EQ(test, rlist_dma_length(&ud->umem.dma_list), 0);
-	KUNIT_EXPECT_EQ(test, rlist_cpu_length(&ud->umem.cpu_list), 0);
-	if (f->domain && p->map == PCI_P2PDMA_MAP_THRU_HOST_BRIDGE)
-		for (i = 0; i < n; i++)
-			KUNIT_EXPECT_EQ_MSG(test,
-					    (u64)iommu_iova_to_phys(f->domain,
-								    dma[i]),
-					    0, "block %u still mapped", i);
+	umem_p2p_expect_unmapped(test, p, ud, dma, n);
 	KUNIT_EXPECT_EQ(test, umem_dmabuf_err(offset, size, p->fd), -ENODEV);
 	KUNIT_EXPECT_EQ(test,
 			PTR_ERR_OR_ZERO(rlist_p2p_bar_export(p->pdev,
@@ -1383,6 +1562,58 @@ static void ib_umem_test_p2p_revoke(struct kunit *test)
 			-ENODEV);
 	ib_umem_release(&ud->umem);
 	KUNIT_EXPECT_EQ(test, calls, 1);
+	if (errors)
+		KUNIT_EXPECT_EQ(test, *errors, errors_before);
+}
+
+/*
+ * The dynamic importer (mlx5's ODP-style MRs) on the BAR: nothing mapped
+ * before the first fault, which maps the window (blocks checked and read
+ * by edu as above); unbinding the exporter notifies it while mapped, it
+ * unmaps (no IOVA left behind an IOMMU), and the next fault fails with
+ * -ENODEV.  Where edu cannot reach the BAR beside the switch, the fault on
+ * it fails with -EREMOTEIO and maps nothing.
+ */
+static void ib_umem_test_p2p_dynamic(struct kunit *test)
+{
+	const unsigned long offset = P2P_UMEM_FIRST * PAGE_SIZE + UMEM_HEAD;
+	const size_t size = P2P_UMEM_PAGES * PAGE_SIZE - UMEM_HEAD - UMEM_TAIL;
+	u32 *errors = rlist_kunit_dma_debug_u32("error_count");
+	u32 errors_before = errors ? *errors : 0;
+	struct umem_dyn d = {};
+	struct umem_p2p *p;
+	unsigned int n;
+	dma_addr_t *dma;
+
+	if (!umem_p2p_flat_mappable(test)) {
+		p = umem_p2p_open(test, false);
+		umem_dyn_get(test, &d, offset, size, p->fd);
+		KUNIT_EXPECT_EQ(test, umem_dyn_fault(&d), -EREMOTEIO);
+		KUNIT_EXPECT_FALSE(test, ib_umem_dmabuf_is_mapped(d.ud));
+		KUNIT_EXPECT_EQ(test, rlist_cpu_length(&d.ud->umem.cpu_list),
+				0);
+		ib_umem_release(&d.ud->umem);
+		KUNIT_EXPECT_EQ(test, d.calls, 0);
+		rlist_p2p_bar_unbind(p->pdev);
+		d = (struct umem_dyn){};
+	}
+
+	p = umem_p2p_open_mappable(test);
+	dma = kunit_kcalloc(test, P2P_UMEM_PAGES, sizeof(*dma), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, dma);
+	umem_dyn_get(test, &d, offset, size, p->fd);
+	KUNIT_ASSERT_EQ(test, umem_dyn_fault(&d), 0);
+	KUNIT_EXPECT_TRUE(test, ib_umem_dmabuf_is_mapped(d.ud));
+	n = umem_p2p_check(test, p, &d.ud->umem, dma);
+
+	rlist_p2p_bar_unbind(p->pdev);
+	KUNIT_EXPECT_EQ(test, d.calls, 1);
+	KUNIT_EXPECT_EQ(test, d.unmapped, 1);
+	umem_p2p_expect_unmapped(test, p, d.ud, dma, n);
+	KUNIT_EXPECT_EQ(test, umem_dyn_fault(&d), -ENODEV);
+	KUNIT_EXPECT_FALSE(test, ib_umem_dmabuf_is_mapped(d.ud));
+	ib_umem_release(&d.ud->umem);
+	KUNIT_EXPECT_EQ(test, d.calls, 1);
 	if (errors)
 		KUNIT_EXPECT_EQ(test, *errors, errors_before);
 }
@@ -1401,9 +1632,10 @@ static int ib_umem_p2p_init(struct kunit *test)
 }
 
 static struct kunit_case ib_umem_p2p_test_cases[] = {
-	KUNIT_CASE(ib_umem_test_p2p_switch),
-	KUNIT_CASE(ib_umem_test_p2p_host_bridge),
-	KUNIT_CASE(ib_umem_test_p2p_revoke),
+	KUNIT_CASE_SLOW(ib_umem_test_p2p_switch),
+	KUNIT_CASE_SLOW(ib_umem_test_p2p_host_bridge),
+	KUNIT_CASE_SLOW(ib_umem_test_p2p_revoke),
+	KUNIT_CASE_SLOW(ib_umem_test_p2p_dynamic),
 	{}
 };
 
