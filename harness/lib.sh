@@ -19,6 +19,11 @@ OVERLAY_CANDIDATES="include lib kernel drivers mm Documentation arch tools sampl
 # or kbuild rebuilds everything.
 KCC=${KCC:-ccache gcc}
 export CCACHE_DIR=${CCACHE_DIR:-$BUILD/ccache}
+# ccache's depend mode takes the header list from the compiler's own
+# dependency file (kbuild's -MMD) instead of running the preprocessor once
+# more on every miss: a cold build (every object a miss) is about a
+# quarter faster, and a hit is found the same way.
+export CCACHE_DEPEND=${CCACHE_DEPEND:-1}
 
 die() {
 	echo "error: $*" >&2
