@@ -108,7 +108,7 @@ bench: deps tree
 	@$(H)/bench.sh $(if $(COMMIT),--commit)
 
 clean:
-	rm -rf build/uml build/x86 build/p2p-user build/arm64 build/allmod build/series build/series-check build/series-uml build/logs \
+	rm -rf build/uml build/x86 build/p2p-user build/arm64 build/allmod build/series build/series-check build/series-uml build/x86-boot build/logs \
 		build/e2e build/e2e-base build/drivers build/drivers-base build/base-src \
 		build/bench build/bench-uml build/bench-x86
 	-git -C build/linux worktree prune 2>/dev/null

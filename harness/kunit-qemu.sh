@@ -6,7 +6,9 @@
 # several setups; every test must pass in each, and the dma_rlist_edu suite
 # must run (not skip) in each.  Logs: build/logs/kunit-qemu-build.log and
 # build/logs/kunit-qemu-<setup>.log (kunit.py output, then the raw kernel
-# output) and .json.
+# output) and .json.  Each boot takes one core (one vCPU under TCG): up to
+# JOBS setups boot at once, each from its own kunit.py build dir
+# (build/x86-boot/<setup>, which points at the kernel of build/x86).
 #
 # Usage: kunit-qemu.sh [--suites] [--build-only] [setup...]   (default: all
 # setups; --build-only builds the kernel and boots nothing)
@@ -54,6 +56,7 @@ EDU_SUITE=dma_rlist_edu
 # the edu device).
 P2P_SUITES="dma_rlist_p2p rlist_gup_p2p ib_umem_edu ib_umem_p2p"
 X86_DIR=$BUILD/x86
+BOOT_DIR=$BUILD/x86-boot
 
 # The kunit.py --json file: does the edu suite exist, and did all its tests
 # pass (a skip means the edu device was not found)?  Without an IOMMU
@@ -102,23 +105,32 @@ build() {
 run_setup() {
 	local name=$1 qargs=$2 kargs=$3
 	local log=$LOGS/kunit-qemu-$name.log json=$LOGS/kunit-qemu-$name.json
-	local rc line passed failed why=
+	local dir=$BOOT_DIR/$name rc line passed failed why=
 	local extra=()
 
 	[ -n "$kargs" ] && extra=(--kernel_args="$kargs")
-	rm -f "$json" "$X86_DIR/test.log"
+	# kunit.py exec reads the kernel from its build dir
+	# and writes test.log there: one dir a setup, so that setups can boot
+	# at the same time.
+	rm -rf "$dir"
+	mkdir -p "$dir/arch/x86/boot"
+	cp "$X86_DIR/.config" "$dir/"
+	ln -s "$X86_DIR/arch/x86/boot/bzImage" "$dir/arch/x86/boot/bzImage"
+	rm -f "$json"
 	info "kunit.py exec, setup $name: $qargs${kargs:+, kernel args: $kargs} (log: $log)"
 	set +e
 	(cd "$TREE" && python3 tools/testing/kunit/kunit.py exec --arch=x86_64 \
-		--build_dir="$X86_DIR" --timeout=900 --qemu_args="$qargs" \
-		"${extra[@]}" --json="$json") 2>&1 | tee "$log" | grep --line-buffered -E '^\[[0-9:]+\] (Starting|Testing complete|Elapsed|.*(FAILED|CRASHED|ERROR|SKIPPED))'
+		--build_dir="$dir" --timeout=900 --qemu_args="$qargs" \
+		"${extra[@]}" --json="$json") 2>&1 | tee "$log" |
+		grep --line-buffered -E '^\[[0-9:]+\] (Starting|Testing complete|Elapsed|.*(FAILED|CRASHED|ERROR|SKIPPED))' |
+		sed -u "s/^/[$name] /"
 	rc=${PIPESTATUS[0]}
 	set -e
 	# kunit.py only shows the log of failed tests: keep the whole kernel
 	# output (the kunit_info lines: DMA addresses, IOMMU or not).
-	if [ -f "$X86_DIR/test.log" ]; then
-		echo "==== raw kernel output ($X86_DIR/test.log)" >>"$log"
-		cat "$X86_DIR/test.log" >>"$log"
+	if [ -f "$dir/test.log" ]; then
+		echo "==== raw kernel output ($dir/test.log)" >>"$log"
+		cat "$dir/test.log" >>"$log"
 	fi
 
 	line=$(kunit_counts "$log")
@@ -161,7 +173,7 @@ run_setup() {
 }
 
 main() {
-	local s name rest qargs kargs fail=0 want=() build_only=
+	local s name rest qargs kargs fail=0 want=() build_only= ran=()
 
 	SUITES=
 	if [ "${1:-}" = "--suites" ]; then
@@ -176,7 +188,7 @@ main() {
 	require_tree
 	command -v qemu-system-x86_64 >/dev/null ||
 		die "qemu-system-x86_64 is not installed: run make deps"
-	mkdir -p "$LOGS" "$CCACHE_DIR"
+	mkdir -p "$LOGS" "$CCACHE_DIR" "$BOOT_DIR"
 	build
 	[ -z "$build_only" ] || return 0
 	for s in "${SETUPS[@]}"; do
@@ -187,7 +199,21 @@ main() {
 		if [ "${#want[@]}" -gt 0 ] && ! [[ " ${want[*]} " == *" $name "* ]]; then
 			continue
 		fi
-		run_setup "$name" "$qargs" "$kargs" || fail=1
+		# At most JOBS boots at once.
+		while [ "$(jobs -rp | wc -l)" -ge "${JOBS:-2}" ]; do
+			wait -n || true
+		done
+		rm -f "$BOOT_DIR/$name.rc"
+		(
+			rc=0
+			run_setup "$name" "$qargs" "$kargs" || rc=$?
+			echo "$rc" >"$BOOT_DIR/$name.rc"
+		) &
+		ran+=("$name")
+	done
+	wait
+	for name in "${ran[@]}"; do
+		[ "$(cat "$BOOT_DIR/$name.rc" 2>/dev/null)" = 0 ] || fail=1
 	done
 	if [ "$fail" -ne 0 ]; then
 		echo "kunit-qemu: FAILED" >&2
