@@ -83,6 +83,8 @@ main() {
 		why="no JSON results"
 	elif ! why=$(must_have_run "$json" 2>&1); then
 		:
+	elif ! kernel_reports kunit-arm64 "$log" >&2; then
+		why="kernel report above"
 	else
 		why=
 	fi

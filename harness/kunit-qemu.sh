@@ -147,8 +147,8 @@ run_setup() {
 		# CONFIG_DMA_API_DEBUG found misuse outside the tests that
 		# provoke it on purpose.
 		why="DMA API debugging reported an error"
-	elif ! sanitizer_reports "$log" >&2; then
-		why="sanitizer report above"
+	elif ! kernel_reports "kunit-qemu-$name" "$log" >&2; then
+		why="kernel report above"
 	elif ! why=$(kmemleak_ran "$json" 2>&1); then
 		:
 	elif ! why=$(edu_suite_ran "$json" \

@@ -15,7 +15,7 @@ main() {
 
 	require_tree
 	mkdir -p "$LOGS" "$CCACHE_DIR"
-	rm -f "$json" "$summary"
+	rm -f "$json" "$summary" "$BUILD/uml/test.log"
 	info "kunit.py run --arch=um (log: $log)"
 	set +e
 	(cd "$TREE" && python3 tools/testing/kunit/kunit.py run --arch=um \
@@ -45,8 +45,13 @@ main() {
 		echo "kunit-uml: FAILED (kunit.py exit status $rc, full log in $log)" >&2
 		exit 1
 	fi
-	if ! sanitizer_reports "$log" >&2; then
-		echo "kunit-uml: FAILED (sanitizer report above, full log in $log)" >&2
+	# kunit.py shows only the kernel output of failed tests: keep it all.
+	if [ -f "$BUILD/uml/test.log" ]; then
+		echo "==== raw kernel output ($BUILD/uml/test.log)" >>"$log"
+		cat "$BUILD/uml/test.log" >>"$log"
+	fi
+	if ! kernel_reports kunit-uml "$log" >&2; then
+		echo "kunit-uml: FAILED (kernel report above, full log in $log)" >&2
 		exit 1
 	fi
 	if ! why=$(kmemleak_ran "$json" uml 2>&1); then

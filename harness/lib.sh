@@ -264,6 +264,15 @@ sanitizer_reports() {
 	! grep -E -A 3 "$SANITIZER_REPORT" "$1"
 }
 
+# kernel_reports TIER LOG: every kernel report (warning, BUG, Oops,
+# refcount or list corruption, KASAN, UBSAN, lockdep, kmemleak, hung task)
+# in the raw kernel output LOG, given to the KUnit test that was running;
+# fails unless each test has exactly the reports harness/expected-reports
+# lists for TIER (tests that provoke them on purpose).
+kernel_reports() {
+	python3 "$RLIST_REPO/harness/kernel-reports.py" "$1" "$2"
+}
+
 # The kunit.py --json file $1 of a sanitizer run: the kmemleak suites
 # (rlist_kmemleak, last of lib/, and ib_umem_kmemleak, last of the ib_umem
 # tests in drivers/, which is linked after lib/) must have run and passed
