@@ -173,7 +173,7 @@ run_setup() {
 }
 
 main() {
-	local s name rest qargs kargs fail=0 want=() build_only= ran=()
+	local s name rest qargs kargs fail=0 want=() build_only='' ran=()
 
 	SUITES=
 	if [ "${1:-}" = "--suites" ]; then
