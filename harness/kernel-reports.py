@@ -23,8 +23,8 @@ import sys
 
 REPORT = re.compile(
     r"^(?:"
-    r"WARNING: CPU: \d+ PID: \d+ at (?P<where>\S+)"
-    r"|WARNING: at (?P<where2>\S+)"
+    r"WARNING: CPU: \d+ PID: \d+ at "
+    r"|WARNING: at "
     r"|WARNING: (?:possible|inconsistent|suspicious|bad unlock|held lock|"
     r"lock held|nested lock|Nested lock)"
     r"|DEBUG_LOCKS_WARN_ON"

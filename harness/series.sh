@@ -27,6 +27,8 @@ OUT=$BUILD/series
 WT=$BUILD/series-check
 OBJ=$BUILD/series-uml
 FINAL=$BUILD/uml
+# The files the series changes (set by main).
+SERIES_FILES=
 
 # The objects (path.o) of the final UML build whose sources the series
 # changes, each followed by the tree files it depends on, one object a
@@ -34,14 +36,14 @@ FINAL=$BUILD/uml
 series_objects() {
 	local c f cmd
 
-	while IFS= read -r f; do
-		case "$f" in *.c|*.S) ;; *) continue ;; esac
-		c=${f%.*}.o
+	for f in $SERIES_FILES; do
+		case "$f" in *.c) ;; *) continue ;; esac
+		c=${f%.c}.o
 		cmd=$FINAL/$(dirname "$c")/.$(basename "$c").cmd
 		[ -f "$cmd" ] || continue
 		printf '%s %s\n' "$c" "$(sed -n '/^deps_/,/^$/p' "$cmd" |
 			grep -oE "$TREE/[^ ]+" | sed "s|^$TREE/||" | tr '\n' ' ')"
-	done < <(tgit diff --name-only "$BASE_TAG" "$APPLIED_REF")
+	done
 }
 
 # The objects commit $1 can affect, of the table of series_objects in $2,
@@ -52,8 +54,8 @@ commit_candidates() {
 	while IFS= read -r f; do
 		while read -r obj deps; do
 			case "$f" in
-			*.c|*.S)
-				[ "${f%.*}.o" != "$obj" ] || echo "$obj" ;;
+			*.c)
+				[ "${f%.c}.o" != "$obj" ] || echo "$obj" ;;
 			*/Makefile|*/Kbuild|*/Kconfig|*/Kconfig.*)
 				d=$(dirname "$f")/
 				[ "${obj#"$d"}" = "$obj" ] || echo "$obj" ;;
@@ -91,7 +93,7 @@ configured() {
 }
 
 main() {
-	local head n i c subject log=$LOGS/series.log table objs warn t0
+	local head n i c subject log=$LOGS/series.log table objs warn t0 files_re
 
 	require_tree
 	mkdir -p "$LOGS" "$CCACHE_DIR"
@@ -128,6 +130,9 @@ main() {
 		"$RLIST_REPO/kunit/uml" "$SANITIZERS"
 
 	: >"$log"
+	SERIES_FILES=$(tgit diff --name-only "$BASE_TAG" "$APPLIED_REF")
+	files_re=$(echo "$SERIES_FILES" | sed 's/[.[\*^$()+?{|]/\\&/g' |
+		paste -sd'|' | sed 's/^/(^|\/)(/; s/$/):[0-9]+/')
 	table=$(mktemp)
 	# shellcheck disable=SC2064
 	trap "rm -f '$table'" EXIT
@@ -162,20 +167,13 @@ main() {
 			die "series: patch $i/$n does not build: $subject (log: $log)"
 		fi
 		cat "$log.step" >>"$log"
-		if warn=$(grep -E ': warning: ' "$log.step" | grep -E "$(series_files_re)"); then
+		if warn=$(grep -E ': warning: ' "$log.step" | grep -E "$files_re"); then
 			echo "$warn" >&2
 			die "series: patch $i/$n: W=1 warnings in files of the series: $subject (log: $log)"
 		fi
 	done
 	rm -f "$log.step"
 	echo "series: all $n patch(es) apply; their objects build with W=1; the final state is make kunit's build"
-}
-
-# A regular expression matching the paths of the files the series changes.
-series_files_re() {
-	tgit diff --name-only "$BASE_TAG" "$APPLIED_REF" |
-		sed 's/[.[\*^$()+?{|]/\\&/g' | paste -sd'|' |
-		sed 's/^/(^|\/)(/; s/$/):[0-9]+/'
 }
 
 main "$@"
