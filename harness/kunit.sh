@@ -54,6 +54,10 @@ main() {
 		echo "kunit-uml: FAILED (kernel report above, full log in $log)" >&2
 		exit 1
 	fi
+	if ! kunit_status kunit-uml "$log" >&2; then
+		echo "kunit-uml: FAILED (test results above, full log in $log)" >&2
+		exit 1
+	fi
 	if ! why=$(kmemleak_ran "$json" uml 2>&1); then
 		echo "kunit-uml: FAILED ($why)" >&2
 		exit 1

@@ -273,6 +273,13 @@ kernel_reports() {
 	python3 "$RLIST_REPO/harness/kernel-reports.py" "$1" "$2"
 }
 
+# kunit_status TIER LOG: every KUnit test in the raw kernel output LOG
+# passed, except those harness/expected-skips lists for TIER, which were
+# skipped for the reason it gives.
+kunit_status() {
+	python3 "$RLIST_REPO/harness/kunit-status.py" "$1" "$2"
+}
+
 # The kunit.py --json file $1 of a sanitizer run: the kmemleak suites
 # (rlist_kmemleak, last of lib/, and ib_umem_kmemleak, last of the ib_umem
 # tests in drivers/, which is linked after lib/) must have run and passed

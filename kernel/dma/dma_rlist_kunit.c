@@ -1234,17 +1234,44 @@ static void dma_rlist_test_swiotlb_noslot(struct kunit *test)
 #endif
 
 #ifdef CONFIG_IOMMU_DMA
-/* A PCI device behind dma-iommu (QEMU's edu under intel-iommu), or NULL. */
-static struct pci_dev *dr_iommu_pdev(void)
+struct dr_iommu_dev {
+	struct pci_dev *pdev;
+	u64 mask, coherent_mask;
+};
+
+static void dr_iommu_pdev_release(void *data)
 {
+	struct dr_iommu_dev *d = data;
+
+	dma_set_mask(&d->pdev->dev, d->mask);
+	dma_set_coherent_mask(&d->pdev->dev, d->coherent_mask);
+	pci_dev_put(d->pdev);
+}
+
+/*
+ * QEMU's edu behind dma-iommu (intel-iommu), with a 64-bit DMA mask until
+ * the test ends; skips unless the harness handed edu over.
+ */
+static struct pci_dev *dr_iommu_pdev(struct kunit *test)
+{
+	struct dr_iommu_dev *d = kunit_kzalloc(test, sizeof(*d), GFP_KERNEL);
 	struct pci_dev *pdev = NULL;
 
-	while ((pdev = pci_get_device(PCI_ANY_ID, PCI_ANY_ID, pdev))) {
-		if (use_dma_iommu(&pdev->dev) &&
-		    !dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64)))
-			return pdev;
-	}
-	return NULL;
+	KUNIT_ASSERT_NOT_NULL(test, d);
+	while ((pdev = rlist_kunit_pci_get(test, 0x1234, 0x11e8, pdev)))
+		if (use_dma_iommu(&pdev->dev))
+			break;
+	if (!pdev)
+		kunit_skip(test, "no edu (1234:11e8) behind dma-iommu");
+	d->pdev = pdev;
+	d->mask = dma_get_mask(&pdev->dev);
+	d->coherent_mask = pdev->dev.coherent_dma_mask;
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							dr_iommu_pdev_release,
+							d), 0);
+	KUNIT_ASSERT_EQ(test, dma_set_mask_and_coherent(&pdev->dev,
+							DMA_BIT_MASK(64)), 0);
+	return pdev;
 }
 
 /*
@@ -1298,9 +1325,7 @@ static void dma_rlist_test_iommu(struct kunit *test)
 	unsigned int i, n;
 	int pagelist, ret;
 
-	pdev = dr_iommu_pdev();
-	if (!pdev)
-		kunit_skip(test, "no PCI device behind dma-iommu");
+	pdev = dr_iommu_pdev(test);
 	for (pagelist = 1; pagelist >= 0; pagelist--) {
 		rlist_cpu_init(&rc);
 		/* Every other page, a first offset and a partial last page. */
@@ -1354,7 +1379,6 @@ static void dma_rlist_test_iommu(struct kunit *test)
 		dr_expect_translation(test, &pdev->dev, &rc, &rd, true, addrs);
 		rlist_cpu_destroy(&rc, 0);
 	}
-	pci_dev_put(pdev);
 }
 #else
 static void dma_rlist_test_iommu(struct kunit *test)

@@ -33,8 +33,10 @@
  * gives addresses edu reaches.  With a narrower edu mask the byte
  * comparisons fail, they cannot pass by accident.
  *
- * Without an edu device (UML, a QEMU started without -device edu) every
- * test is skipped.
+ * The suites touch a device only when the harness hands it over: its
+ * vendor:device id must be in the kernel parameter rlist_kunit.qemu_pci
+ * (see lib/rlist/rlist_kunit_pci.c); the DMA masks they set are restored.
+ * Without an edu device, or without that parameter, every test is skipped.
  *
  * A second suite, dma_rlist_p2p (at the end of this file), maps P2P memory
  * for a second edu below a PCIe switch and moves bytes through it.
@@ -68,6 +70,7 @@
 #include "rlist_edu_kunit.h"
 
 #include "../../lib/rlist/rlist_internal.h"
+#include "../../lib/rlist/rlist_kunit.h"
 
 #define EDU_VENDOR		0x1234
 #define EDU_DEVICE		0x11e8
@@ -101,6 +104,9 @@ struct edu_fixture {
 	struct device *dev;
 	void __iomem *bar;
 	bool enabled;
+	/* The masks the device had before edu_open(), restored at exit. */
+	u64 old_mask, old_coherent_mask;
+	bool mask_set;
 	/* A bounce page of the test itself: moves bytes edu <-> CPU. */
 	struct page *check;
 	dma_addr_t check_dma;
@@ -197,6 +203,9 @@ static void edu_open(struct kunit *test, struct edu_fixture *edu,
 	KUNIT_ASSERT_EQ_MSG(test, id & 0xffff, 0xed, "edu id %#x", id);
 	writel(0x12345678, edu->bar + EDU_REG_LIVENESS);
 	KUNIT_ASSERT_EQ(test, readl(edu->bar + EDU_REG_LIVENESS), ~0x12345678u);
+	edu->old_mask = dma_get_mask(edu->dev);
+	edu->old_coherent_mask = edu->dev->coherent_dma_mask;
+	edu->mask_set = true;
 	KUNIT_ASSERT_EQ(test, dma_set_mask_and_coherent(edu->dev, mask), 0);
 
 	edu->check = alloc_page(GFP_KERNEL);
@@ -226,7 +235,7 @@ static int edu_init(struct kunit *test)
 	 * asynchronous probe first: it would add IOTLB syncs to the counts.
 	 */
 	wait_for_device_probe();
-	pdev = pci_get_device(EDU_VENDOR, EDU_DEVICE, NULL);
+	pdev = rlist_kunit_pci_get(test, EDU_VENDOR, EDU_DEVICE, NULL);
 	if (!pdev)
 		kunit_skip(test, "no edu device (QEMU -device edu)");
 	edu_open(test, edu, pdev, EDU_DMA_MASK);
@@ -246,6 +255,10 @@ static void edu_exit(struct kunit *test)
 		__free_page(edu->check);
 	if (edu->bar)
 		pci_iounmap(edu->pdev, edu->bar);
+	if (edu->mask_set) {
+		dma_set_mask(edu->dev, edu->old_mask);
+		dma_set_coherent_mask(edu->dev, edu->old_coherent_mask);
+	}
 	if (edu->enabled) {
 		pci_clear_master(edu->pdev);
 		pci_disable_device(edu->pdev);
@@ -2078,6 +2091,8 @@ static struct kunit_suite edu_test_suite = {
  * intel-iommu, bus addresses are checked but no bytes are moved through
  * them; everywhere else every byte is moved both ways and compared.
  */
+#define NVME_VENDOR		0x1b36	/* QEMU's NVM Express controller */
+#define NVME_DEVICE		0x0010
 #define IVSHMEM_VENDOR		0x1af4
 #define IVSHMEM_DEVICE		0x1110
 #define IVSHMEM_BAR		2
@@ -2123,13 +2138,16 @@ static bool p2p_below_switch(struct pci_dev *pdev)
 	       pci_pcie_type(port) == PCI_EXP_TYPE_DOWNSTREAM;
 }
 
-/* The device @vendor:@device below the switch or not; a reference. */
-static struct pci_dev *p2p_find(unsigned int vendor, unsigned int device,
-				bool below_switch)
+/*
+ * The device @vendor:@device below the switch or not; a reference.  Skips
+ * the test unless the harness handed such devices over.
+ */
+static struct pci_dev *p2p_find(struct kunit *test, unsigned int vendor,
+				unsigned int device, bool below_switch)
 {
 	struct pci_dev *pdev = NULL;
 
-	while ((pdev = pci_get_device(vendor, device, pdev)))
+	while ((pdev = rlist_kunit_pci_get(test, vendor, device, pdev)))
 		if (p2p_below_switch(pdev) == below_switch)
 			return pdev;
 	return NULL;
@@ -2182,7 +2200,7 @@ static const char *p2p_map_name(enum pci_p2pdma_map_type map)
 static void p2p_bar_open(struct kunit *test, struct p2p_bar *b,
 			 bool below_switch)
 {
-	b->pdev = p2p_find(IVSHMEM_VENDOR, IVSHMEM_DEVICE, below_switch);
+	b->pdev = p2p_find(test, IVSHMEM_VENDOR, IVSHMEM_DEVICE, below_switch);
 	if (!b->pdev)
 		kunit_skip(test, "no ivshmem-plain %s the switch",
 			   below_switch ? "below" : "beside");
@@ -2221,7 +2239,7 @@ static void p2p_edu_open(struct kunit *test, struct edu_fixture *edu)
 		kunit_skip(test, "needs CONFIG_PCI_P2PDMA");
 	/* The nvme driver probes asynchronously. */
 	wait_for_device_probe();
-	pdev = p2p_find(EDU_VENDOR, EDU_DEVICE, true);
+	pdev = p2p_find(test, EDU_VENDOR, EDU_DEVICE, true);
 	if (!pdev)
 		kunit_skip(test, "no edu device below a PCIe switch");
 	edu_open(test, edu, pdev, DMA_BIT_MASK(64));
@@ -2236,7 +2254,7 @@ static int p2p_init(struct kunit *test)
 		return -ENOMEM;
 	test->priv = p;
 	p2p_edu_open(test, &p->edu);
-	p->nvme = pci_get_class(PCI_CLASS_STORAGE_EXPRESS, NULL);
+	p->nvme = rlist_kunit_pci_get(test, NVME_VENDOR, NVME_DEVICE, NULL);
 	if (!p->nvme || !pci_has_p2pmem(p->nvme))
 		kunit_skip(test, "no nvme with a CMB (cmb_size_mb=)");
 	p2p_bar_open(test, &p->sw, true);
@@ -2549,7 +2567,7 @@ static void p2p_roundtrip(struct kunit *test, struct p2p_view *v)
 static void p2p_map_types(struct kunit *test)
 {
 	struct p2p_fixture *p = test->priv;
-	struct pci_dev *flat_edu = p2p_find(EDU_VENDOR, EDU_DEVICE, false);
+	struct pci_dev *flat_edu = p2p_find(test, EDU_VENDOR, EDU_DEVICE, false);
 	void *cmb = p2p_cmb_alloc(test, p, PAGE_SIZE);
 	struct p2pdma_provider *provs[] = {
 		pci_p2pdma_page_provider(virt_to_page(cmb)),
@@ -2929,10 +2947,10 @@ int rlist_edu_init_switch(struct kunit *test)
 	return 0;
 }
 
-struct pci_dev *rlist_p2p_find(unsigned int vendor, unsigned int device,
-			       bool below_switch)
+struct pci_dev *rlist_p2p_find(struct kunit *test, unsigned int vendor,
+			       unsigned int device, bool below_switch)
 {
-	return p2p_find(vendor, device, below_switch);
+	return p2p_find(test, vendor, device, below_switch);
 }
 
 enum pci_p2pdma_map_type rlist_p2p_expected(struct kunit *test,

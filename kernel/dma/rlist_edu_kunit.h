@@ -30,12 +30,13 @@ void rlist_edu_fetch(struct kunit *test, dma_addr_t addr, void *buf,
  * The P2P topology of the QEMU tier (see the dma_rlist_p2p suite): suite
  * init with the edu below the PCIe switch (64-bit DMA mask; skipped
  * without it; rlist_edu_exit() undoes it), the device @vendor:@device
- * below the switch or beside it (a reference to put), and how 6.12 must
+ * below the switch or beside it (a reference to put; the test is skipped
+ * unless rlist_kunit.qemu_pci lists @vendor:@device), and how 6.12 must
  * route DMA from @client to @provider's memory, from the topology alone.
  */
 int rlist_edu_init_switch(struct kunit *test);
-struct pci_dev *rlist_p2p_find(unsigned int vendor, unsigned int device,
-			       bool below_switch);
+struct pci_dev *rlist_p2p_find(struct kunit *test, unsigned int vendor,
+			       unsigned int device, bool below_switch);
 enum pci_p2pdma_map_type rlist_p2p_expected(struct kunit *test,
 					    struct pci_dev *provider,
 					    struct device *client);

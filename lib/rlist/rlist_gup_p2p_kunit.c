@@ -3,7 +3,9 @@
  * KUnit tests of rlist_cpu_pin_user() on userspace P2PDMA memory: the CMB of
  * an NVMe device, mmapped from its sysfs p2pmem "allocate" file.  Run in the
  * x86_64 QEMU kernel with e.g. "-device nvme,serial=rlist,cmb_size_mb=16";
- * every test skips when no NVMe device publishes p2pmem.
+ * every test skips when no NVMe device publishes p2pmem, and unless the
+ * harness hands QEMU's NVMe controller over (rlist_kunit.qemu_pci=1b36:0010):
+ * the unbind test takes its driver away for a while.
  */
 #include <kunit/test.h>
 #include <linux/completion.h>
@@ -23,6 +25,8 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
+#include "rlist_kunit.h"
+
 #define P2P_PAGES	16
 
 static void p2p_pci_dev_put(void *pdev)
@@ -30,18 +34,21 @@ static void p2p_pci_dev_put(void *pdev)
 	pci_dev_put(pdev);
 }
 
-/* The first NVMe device with published p2pmem (a CMB); skips if none. */
+/*
+ * The first of QEMU's NVMe controllers (1b36:0010) with published p2pmem
+ * (a CMB); skips if none, or if the harness did not hand it over.
+ */
 static struct pci_dev *p2p_find_nvme(struct kunit *test)
 {
 	struct pci_dev *pdev = NULL;
 
 	wait_for_device_probe();
-	while ((pdev = pci_get_class(PCI_CLASS_STORAGE_EXPRESS, pdev))) {
+	while ((pdev = rlist_kunit_pci_get(test, 0x1b36, 0x0010, pdev))) {
 		if (pci_has_p2pmem(pdev))
 			break;
 	}
 	if (!pdev)
-		kunit_skip(test, "no NVMe device with p2pmem (a CMB)");
+		kunit_skip(test, "no QEMU NVMe device with p2pmem (a CMB)");
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, p2p_pci_dev_put,
 							pdev), 0);
 	return pdev;

@@ -90,4 +90,15 @@ extern struct kunit_suite rlist_storage_test_suite;
 extern struct kunit_suite rlist_cpu_test_suite;
 extern struct kunit_suite rlist_dma_test_suite;
 
+struct pci_dev;
+
+/*
+ * The QEMU PCI devices a test may touch: those whose ids the harness
+ * listed in rlist_kunit.qemu_pci (else the test is skipped), and the
+ * check that they are as they were at boot (rlist_kunit_pci.c).
+ */
+struct pci_dev *rlist_kunit_pci_get(struct kunit *test, unsigned int vendor,
+				    unsigned int device, struct pci_dev *from);
+void rlist_kunit_pci_check(struct kunit *test);
+
 #endif /* _LIB_RLIST_KUNIT_H */

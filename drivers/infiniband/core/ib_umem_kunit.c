@@ -1322,7 +1322,8 @@ static struct umem_p2p *umem_p2p_open(struct kunit *test, bool below_switch)
 	u8 *buf;
 
 	KUNIT_ASSERT_NOT_NULL(test, p);
-	p->pdev = rlist_p2p_find(IVSHMEM_VENDOR, IVSHMEM_DEVICE, below_switch);
+	p->pdev = rlist_p2p_find(test, IVSHMEM_VENDOR, IVSHMEM_DEVICE,
+				 below_switch);
 	if (!p->pdev)
 		kunit_skip(test, "no ivshmem-plain %s the switch",
 			   below_switch ? "below" : "beside");
@@ -1480,7 +1481,7 @@ static bool umem_p2p_flat_mappable(struct kunit *test)
 	struct pci_dev *flat;
 	bool ret;
 
-	flat = rlist_p2p_find(IVSHMEM_VENDOR, IVSHMEM_DEVICE, false);
+	flat = rlist_p2p_find(test, IVSHMEM_VENDOR, IVSHMEM_DEVICE, false);
 	ret = flat && rlist_p2p_expected(test, flat, umem_cur->dev) !=
 		      PCI_P2PDMA_MAP_NOT_SUPPORTED;
 	pci_dev_put(flat);
@@ -1671,12 +1672,34 @@ static struct kunit_suite ib_umem_kmemleak_test_suite = {
 	.test_cases = ib_umem_kmemleak_test_cases,
 };
 
+#if IS_ENABLED(CONFIG_DMA_RLIST_EDU_KUNIT_TEST)
+/*
+ * The QEMU devices the suites above used are back as they were at boot
+ * (rlist_qemu_pci leaves this check to this suite, which runs later).
+ */
+static void ib_umem_test_qemu_pci(struct kunit *test)
+{
+	rlist_kunit_pci_check(test);
+}
+
+static struct kunit_case ib_umem_qemu_pci_test_cases[] = {
+	KUNIT_CASE(ib_umem_test_qemu_pci),
+	{}
+};
+
+static struct kunit_suite ib_umem_qemu_pci_test_suite = {
+	.name = "ib_umem_qemu_pci",
+	.test_cases = ib_umem_qemu_pci_test_cases,
+};
+#endif
+
 #if IS_ENABLED(CONFIG_DMA_RLIST_EDU_KUNIT_TEST) && IS_ENABLED(CONFIG_RLIST_P2P_BAR)
 kunit_test_suites(&ib_umem_test_suite, &ib_umem_edu_test_suite,
-		  &ib_umem_p2p_test_suite, &ib_umem_kmemleak_test_suite);
+		  &ib_umem_p2p_test_suite, &ib_umem_qemu_pci_test_suite,
+		  &ib_umem_kmemleak_test_suite);
 #elif IS_ENABLED(CONFIG_DMA_RLIST_EDU_KUNIT_TEST)
 kunit_test_suites(&ib_umem_test_suite, &ib_umem_edu_test_suite,
-		  &ib_umem_kmemleak_test_suite);
+		  &ib_umem_qemu_pci_test_suite, &ib_umem_kmemleak_test_suite);
 #else
 kunit_test_suites(&ib_umem_test_suite, &ib_umem_kmemleak_test_suite);
 #endif
