@@ -68,6 +68,9 @@ BASE_KNOWN_FAIL=(
 	"verify_4g|ibv_reg_mr of the tested .*errno 12\)"
 	# ib_umem_get() does not pin with FOLL_PCI_P2PDMA: EFAULT
 	"verify_p2pmem|ibv_reg_mr of the tested .*errno 14\)"
+	# siw and p2pmem: the base refuses the writable long-term pin of the
+	# p2pmem file mapping (EFAULT) before it sees the P2PDMA pages
+	"siw_p2pmem_refused|errno 14\), expected errno 121"
 )
 # Kernel warnings expected on the base kernel: the WARN of the page
 # allocator for rxe's array of verify_4g.

@@ -34,6 +34,7 @@ enum dbr_flavour {
 	DBR_SG,		/* dynamic, sg_tables only (6.12's exporters) */
 	DBR_BOTH,	/* dynamic, sg_tables and range lists */
 	DBR_RLIST,	/* static, range lists only */
+	DBR_REVOCABLE,	/* dynamic, range lists only, memory can be revoked */
 };
 
 struct dbr_exp {
@@ -41,6 +42,7 @@ struct dbr_exp {
 	struct dma_buf *dmabuf;
 	int get_err;		/* returned by the next get_rlist() */
 	u64 short_by;		/* bytes get_rlist() leaves out */
+	u32 provider;		/* if not 0: ranges tagged as its P2P memory */
 	bool revoked;
 	int gets, puts, pins, unpins, maps, unmaps;
 	int outstanding;	/* lists given and not put back */
@@ -122,9 +124,14 @@ static int dbr_get_rlist(struct dma_buf_attachment *attach, u64 offset,
 	while (len) {
 		u32 off = offset_in_page(offset);
 		u32 n = min_t(u64, len, PAGE_SIZE - off);
+		struct page *page = e->pages[offset >> PAGE_SHIFT];
 
-		ret = rlist_cpu_append_page(rc, e->pages[offset >> PAGE_SHIFT],
-					    off, n, GFP_KERNEL);
+		if (e->provider)
+			ret = rlist_cpu_append_phys(rc, page_to_phys(page) + off,
+						    n, e->provider, GFP_KERNEL);
+		else
+			ret = rlist_cpu_append_page(rc, page, off, n,
+						    GFP_KERNEL);
 		if (ret)
 			return ret;
 		offset += n;
@@ -170,6 +177,14 @@ static const struct dma_buf_ops dbr_ops[] = {
 		.put_rlist = dbr_put_rlist,
 		.release = dbr_release,
 	},
+	[DBR_REVOCABLE] = {
+		.revocable = true,
+		.pin = dbr_pin,
+		.unpin = dbr_unpin,
+		.get_rlist = dbr_get_rlist,
+		.put_rlist = dbr_put_rlist,
+		.release = dbr_release,
+	},
 };
 
 /* The importer unmaps and gives back its list, as the rules say. */
@@ -192,6 +207,8 @@ enum dbr_importer {
 	DBR_IMP_STATIC,	/* dma_buf_attach(): no importer ops */
 	DBR_IMP_SG,	/* dynamic, sg_tables only */
 	DBR_IMP_RLIST,	/* dynamic, takes range lists */
+	DBR_IMP_RLIST_NO_P2P,	/* the same, without allow_peer2peer */
+	DBR_IMP_RLIST_REVOCABLE,	/* the same, revocable while pinned */
 };
 
 static const struct dma_buf_attach_ops dbr_imp_ops[] = {
@@ -202,6 +219,16 @@ static const struct dma_buf_attach_ops dbr_imp_ops[] = {
 	[DBR_IMP_RLIST] = {
 		.allow_peer2peer = true,
 		.allow_rlist = true,
+		.move_notify = dbr_move_notify,
+	},
+	[DBR_IMP_RLIST_NO_P2P] = {
+		.allow_rlist = true,
+		.move_notify = dbr_move_notify,
+	},
+	[DBR_IMP_RLIST_REVOCABLE] = {
+		.allow_peer2peer = true,
+		.allow_rlist = true,
+		.revocable = true,
 		.move_notify = dbr_move_notify,
 	},
 };
@@ -228,8 +255,8 @@ static void dbr_put_dmabuf(void *data)
 	dma_buf_put(data);
 }
 
-static struct dbr_exp *dbr_exp_create(struct kunit *test,
-				      enum dbr_flavour flavour)
+static struct dbr_exp *dbr_exp_create_size(struct kunit *test,
+					   enum dbr_flavour flavour, u64 size)
 {
 	DEFINE_DMA_BUF_EXPORT_INFO(info);
 	struct dbr_exp *e;
@@ -249,7 +276,7 @@ static struct dbr_exp *dbr_exp_create(struct kunit *test,
 		KUNIT_ASSERT_NOT_NULL(test, e->pages[i]);
 	}
 	info.ops = &dbr_ops[flavour];
-	info.size = DBR_SIZE;
+	info.size = size;
 	info.flags = O_RDWR;
 	info.priv = e;
 	e->dmabuf = dma_buf_export(&info);
@@ -257,6 +284,12 @@ static struct dbr_exp *dbr_exp_create(struct kunit *test,
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, dbr_put_dmabuf,
 							e->dmabuf), 0);
 	return e;
+}
+
+static struct dbr_exp *dbr_exp_create(struct kunit *test,
+				      enum dbr_flavour flavour)
+{
+	return dbr_exp_create_size(test, flavour, DBR_SIZE);
 }
 
 static struct dbr_imp *dbr_imp_create(struct kunit *test)
@@ -628,6 +661,131 @@ static void dbr_test_revoke(struct kunit *test)
 	dma_buf_detach(e->dmabuf, attach);
 }
 
+/*
+ * P2P ranges go only to importers that allow peer-to-peer memory, as with
+ * sg_tables: the one that does not is refused with -EREMOTEIO, its list
+ * empty, the exporter's list put back.
+ */
+static void dbr_test_peer2peer(struct kunit *test)
+{
+	struct dbr_exp *e = dbr_exp_create(test, DBR_RLIST);
+	struct dbr_imp *imp = dbr_imp_create(test);
+	struct dbr_imp *nop2p = dbr_imp_create(test);
+	struct dma_buf_attachment *attach, *nop2p_attach;
+	struct rlist_cpu_iter it;
+
+	attach = dbr_attach(e, imp, DBR_IMP_RLIST);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(attach));
+	nop2p_attach = dbr_attach(e, nop2p, DBR_IMP_RLIST_NO_P2P);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(nop2p_attach));
+	KUNIT_EXPECT_TRUE(test, attach->peer2peer);
+	KUNIT_EXPECT_FALSE(test, nop2p_attach->peer2peer);
+
+	/* Memory without P2P: both get it. */
+	KUNIT_EXPECT_EQ(test, dbr_get(nop2p_attach, 0, 2 * PAGE_SIZE,
+				      &nop2p->rc), 0);
+	KUNIT_EXPECT_FALSE(test, rlist_cpu_flags(&nop2p->rc) &
+			   RLIST_CPU_MAY_P2P);
+	dbr_put(nop2p_attach, &nop2p->rc);
+
+	e->provider = 7;
+	KUNIT_EXPECT_EQ(test, dbr_get(attach, 0, 2 * PAGE_SIZE, &imp->rc), 0);
+	KUNIT_EXPECT_TRUE(test, rlist_cpu_flags(&imp->rc) & RLIST_CPU_MAY_P2P);
+	rlist_cpu_for_each_range(&imp->rc, &it)
+		KUNIT_EXPECT_EQ(test, it.provider, 7);
+	dbr_put(attach, &imp->rc);
+
+	KUNIT_EXPECT_EQ(test, dbr_get(nop2p_attach, 0, 2 * PAGE_SIZE,
+				      &nop2p->rc), -EREMOTEIO);
+	KUNIT_EXPECT_EQ(test, rlist_cpu_length(&nop2p->rc), 0);
+	KUNIT_EXPECT_EQ(test, e->gets, 3);
+	KUNIT_EXPECT_EQ(test, e->puts, 3);
+	KUNIT_EXPECT_EQ(test, e->outstanding, 0);
+	dma_buf_detach(e->dmabuf, nop2p_attach);
+	dma_buf_detach(e->dmabuf, attach);
+}
+
+/*
+ * Memory the exporter can revoke: a static importer cannot attach, a
+ * dynamic one that cannot give a pinned mapping up cannot pin
+ * (-EOPNOTSUPP, the exporter's pin never called) but takes lists unpinned;
+ * one that says it can (revocable) pins.  An exporter that does not revoke
+ * lets any dynamic importer pin.
+ */
+static void dbr_test_revocable(struct kunit *test)
+{
+	struct dbr_exp *e = dbr_exp_create(test, DBR_REVOCABLE);
+	struct dbr_exp *plain = dbr_exp_create(test, DBR_BOTH);
+	struct dbr_imp *imp = dbr_imp_create(test);
+	struct dbr_imp *rev = dbr_imp_create(test);
+	struct dma_buf_attachment *attach, *rev_attach, *plain_attach;
+	int ret;
+
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(dbr_attach(e, imp,
+							 DBR_IMP_STATIC)),
+			-EOPNOTSUPP);
+	attach = dbr_attach(e, imp, DBR_IMP_RLIST);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(attach));
+	rev_attach = dbr_attach(e, rev, DBR_IMP_RLIST_REVOCABLE);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(rev_attach));
+	KUNIT_EXPECT_FALSE(test, dma_buf_attach_revocable(attach));
+	KUNIT_EXPECT_TRUE(test, dma_buf_attach_revocable(rev_attach));
+
+	dma_resv_lock(e->dmabuf->resv, NULL);
+	KUNIT_EXPECT_EQ(test, dma_buf_pin(attach), -EOPNOTSUPP);
+	KUNIT_EXPECT_EQ(test, e->pins, 0);
+	ret = dma_buf_pin(rev_attach);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	if (!ret)
+		dma_buf_unpin(rev_attach);
+	dma_resv_unlock(e->dmabuf->resv);
+	KUNIT_EXPECT_EQ(test, e->pins, 1);
+	KUNIT_EXPECT_EQ(test, e->unpins, 1);
+
+	/* Unpinned, the importer that cannot be revoked still takes lists. */
+	KUNIT_EXPECT_EQ(test, dbr_get(attach, 0, PAGE_SIZE, &imp->rc), 0);
+	dbr_put(attach, &imp->rc);
+
+	plain_attach = dbr_attach(plain, imp, DBR_IMP_RLIST);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(plain_attach));
+	dma_resv_lock(plain->dmabuf->resv, NULL);
+	ret = dma_buf_pin(plain_attach);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	if (!ret)
+		dma_buf_unpin(plain_attach);
+	dma_resv_unlock(plain->dmabuf->resv);
+
+	dma_buf_detach(plain->dmabuf, plain_attach);
+	dma_buf_detach(e->dmabuf, rev_attach);
+	dma_buf_detach(e->dmabuf, attach);
+}
+
+/*
+ * A buffer whose size is not a multiple of the page size: its last page is
+ * described whole, as an sg_table would; past that page, -ERANGE.
+ */
+static void dbr_test_unaligned_size(struct kunit *test)
+{
+	struct dbr_exp *e = dbr_exp_create_size(test, DBR_RLIST,
+						DBR_SIZE - 100);
+	struct dbr_imp *imp = dbr_imp_create(test);
+	struct dma_buf_attachment *attach;
+
+	attach = dbr_attach(e, imp, DBR_IMP_RLIST);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(attach));
+	KUNIT_EXPECT_EQ(test, dbr_get(attach, DBR_SIZE - 2 * PAGE_SIZE,
+				      2 * PAGE_SIZE, &imp->rc), 0);
+	dbr_expect_ranges(test, e, &imp->rc, DBR_SIZE - 2 * PAGE_SIZE,
+			  2 * PAGE_SIZE);
+	dbr_put(attach, &imp->rc);
+	KUNIT_EXPECT_EQ(test, dbr_get(attach, DBR_SIZE - PAGE_SIZE,
+				      PAGE_SIZE + 1, &imp->rc), -ERANGE);
+	KUNIT_EXPECT_EQ(test, dbr_get(attach, DBR_SIZE, 1, &imp->rc), -ERANGE);
+	KUNIT_EXPECT_EQ(test, rlist_cpu_length(&imp->rc), 0);
+	KUNIT_EXPECT_EQ(test, e->outstanding, 0);
+	dma_buf_detach(e->dmabuf, attach);
+}
+
 static int dbr_init(struct kunit *test)
 {
 	struct dbr_fix *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
@@ -651,6 +809,9 @@ static struct kunit_case dbr_test_cases[] = {
 	KUNIT_CASE(dbr_test_errors),
 	KUNIT_CASE(dbr_test_alloc_fail),
 	KUNIT_CASE(dbr_test_revoke),
+	KUNIT_CASE(dbr_test_peer2peer),
+	KUNIT_CASE(dbr_test_revocable),
+	KUNIT_CASE(dbr_test_unaligned_size),
 	{}
 };
 

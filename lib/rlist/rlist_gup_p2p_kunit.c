@@ -14,6 +14,7 @@
 #include <linux/err.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/kmsg_dump.h>
 #include <linux/kthread.h>
 #include <linux/memremap.h>
 #include <linux/mman.h>
@@ -236,10 +237,28 @@ static int p2p_unbind_fn(void *data)
 	return 0;
 }
 
+/* Is there a kernel log line that contains both @a and @b? */
+static bool p2p_log_has(const char *a, const char *b)
+{
+	struct kmsg_dump_iter iter;
+	static char line[512];
+	bool found = false;
+	size_t len;
+
+	kmsg_dump_rewind(&iter);
+	while (!found && kmsg_dump_get_line(&iter, false, line,
+					    sizeof(line) - 1, &len)) {
+		line[len] = '\0';
+		found = strstr(line, a) && strstr(line, b);
+	}
+	return found;
+}
+
 /*
  * Unbinding the provider while its memory is pinned long-term does not crash
  * and does not take the memory away: the pgmap teardown waits for the page
- * references, so unbind waits until the pages are unpinned.  The driver is
+ * references, so unbind waits until the pages are unpinned, and says so in
+ * the kernel log (the device and how many pages are pinned).  The driver is
  * bound again afterwards so that later tests still find the device.
  */
 static void rlist_gup_p2p_test_unbind(struct kunit *test)
@@ -249,6 +268,7 @@ static void rlist_gup_p2p_test_unbind(struct kunit *test)
 	struct task_struct *task;
 	struct p2p_unbind *u;
 	struct rlist_cpu rc;
+	char want[64];
 	bool finished;
 	int i;
 
@@ -277,6 +297,16 @@ static void rlist_gup_p2p_test_unbind(struct kunit *test)
 	finished = wait_for_completion_timeout(&u->done, msecs_to_jiffies(500));
 	KUNIT_EXPECT_FALSE_MSG(test, finished,
 			       "unbind finished while the pages were pinned");
+	/* The wait is reported at once, then every 10 s. */
+	snprintf(want, sizeof(want), "p2pmem: %d pinned pages, removal waits",
+		 P2P_PAGES);
+	for (i = 0; i < 100 && !finished && !p2p_log_has(pci_name(pdev), want);
+	     i++)
+		finished = wait_for_completion_timeout(&u->done,
+						       msecs_to_jiffies(100));
+	KUNIT_EXPECT_TRUE_MSG(test, p2p_log_has(pci_name(pdev), want),
+			      "no \"%s\" for %s in the kernel log", want,
+			      pci_name(pdev));
 	rlist_cpu_unpin(&rc, false);
 	if (!finished)
 		finished = wait_for_completion_timeout(&u->done, 30 * HZ);

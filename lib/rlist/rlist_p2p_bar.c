@@ -13,6 +13,10 @@
  * switch, through the host bridge, or refuses them with -EREMOTEIO.  There
  * is no sg_table interface: a scatterlist cannot describe this memory.
  *
+ * Only importers that can be revoked may pin the buffers
+ * (&dma_buf_ops.revocable); dma_buf_pin() refuses the others with
+ * -EOPNOTSUPP.
+ *
  * Removing the device (unbinding the driver) revokes the memory: each
  * buffer is marked revoked and its importers told with
  * dma_buf_move_notify(), after which dma_buf_get_rlist() fails with
@@ -90,7 +94,14 @@ static void rp_release(struct dma_buf *dmabuf)
 	kfree(b);
 }
 
+/*
+ * The BAR goes away with its device: only importers that give their
+ * mappings up when revoked may pin a buffer (the core refuses the others),
+ * so that unbinding never waits for ever, with the device lock held, for
+ * a mapping nobody will drop.
+ */
 static const struct dma_buf_ops rp_ops = {
+	.revocable = true,
 	.get_rlist = rp_get_rlist,
 	.release = rp_release,
 };

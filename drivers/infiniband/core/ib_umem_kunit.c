@@ -1423,6 +1423,21 @@ static unsigned int umem_p2p_check(struct kunit *test, struct umem_p2p *p,
 	return i;
 }
 
+/* The revocable pinned umem of the BAR window @fd, unlocked. */
+static struct ib_umem_dmabuf *umem_p2p_get_revocable(struct umem_fix *f,
+						     unsigned long offset,
+						     size_t size, int fd)
+{
+	struct ib_umem_dmabuf *ud;
+
+	ud = ib_umem_dmabuf_get_pinned_revocable_and_lock(f->ibdev, offset,
+							  size, fd,
+							  IB_ACCESS_LOCAL_WRITE);
+	if (!IS_ERR(ud))
+		dma_resv_unlock(ud->attach->dmabuf->resv);
+	return ud;
+}
+
 static void umem_p2p(struct kunit *test, bool below_switch)
 {
 	const unsigned long offset = P2P_UMEM_FIRST * PAGE_SIZE + UMEM_HEAD;
@@ -1436,8 +1451,16 @@ static void umem_p2p(struct kunit *test, bool below_switch)
 
 	dma = kunit_kcalloc(test, P2P_UMEM_PAGES, sizeof(*dma), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, dma);
+	/*
+	 * The BAR can be revoked: the pinned importer that cannot give its
+	 * mapping up is refused before anything is mapped.
+	 */
 	ud = ib_umem_dmabuf_get_pinned(f->ibdev, offset, size, p->fd,
 				       IB_ACCESS_LOCAL_WRITE);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(ud), -EOPNOTSUPP);
+	if (!IS_ERR(ud))
+		ib_umem_release(&ud->umem);
+	ud = umem_p2p_get_revocable(f, offset, size, p->fd);
 	if (p->map == PCI_P2PDMA_MAP_NOT_SUPPORTED) {
 		KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(ud), -EREMOTEIO);
 		if (!IS_ERR(ud))
@@ -1536,6 +1559,7 @@ static void ib_umem_test_p2p_revoke(struct kunit *test)
 	struct umem_fix *f = umem_cur;
 	struct ib_umem_dmabuf *ud;
 	u32 errors_before = errors ? *errors : 0;
+	struct ib_umem_dmabuf *ud2;
 	struct umem_p2p *p;
 	int calls = 0;
 	dma_addr_t *dma;
@@ -1555,7 +1579,10 @@ static void ib_umem_test_p2p_revoke(struct kunit *test)
 	rlist_p2p_bar_unbind(p->pdev);
 	KUNIT_EXPECT_EQ(test, calls, 1);
 	umem_p2p_expect_unmapped(test, p, ud, dma, n);
-	KUNIT_EXPECT_EQ(test, umem_dmabuf_err(offset, size, p->fd), -ENODEV);
+	ud2 = umem_p2p_get_revocable(f, offset, size, p->fd);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(ud2), -ENODEV);
+	if (!IS_ERR(ud2))
+		ib_umem_release(&ud2->umem);
 	KUNIT_EXPECT_EQ(test,
 			PTR_ERR_OR_ZERO(rlist_p2p_bar_export(p->pdev,
 							     P2P_WIN_OFF,
@@ -1584,6 +1611,7 @@ static void ib_umem_test_p2p_dynamic(struct kunit *test)
 	struct umem_dyn d = {};
 	struct umem_p2p *p;
 	unsigned int n;
+	int ret;
 	dma_addr_t *dma;
 
 	if (!umem_p2p_flat_mappable(test)) {
@@ -1603,7 +1631,13 @@ static void ib_umem_test_p2p_dynamic(struct kunit *test)
 	dma = kunit_kcalloc(test, P2P_UMEM_PAGES, sizeof(*dma), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, dma);
 	umem_dyn_get(test, &d, offset, size, p->fd);
-	KUNIT_ASSERT_EQ(test, umem_dyn_fault(&d), 0);
+	ret = umem_dyn_fault(&d);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	if (ret) {
+		/* @d is on the stack: no attachment may outlive the test. */
+		ib_umem_release(&d.ud->umem);
+		return;
+	}
 	KUNIT_EXPECT_TRUE(test, ib_umem_dmabuf_is_mapped(d.ud));
 	n = umem_p2p_check(test, p, &d.ud->umem, dma);
 

@@ -30,6 +30,10 @@
  * of four small transfers in a loop in one guest), which is a problem of
  * its own; it was never seen while polling.
  *
+ * With --refused ERRNO the program only registers the memory under test
+ * (no QPs, no GID): the case passes if ibv_reg_mr() fails with ERRNO, for
+ * memory the device must refuse (P2PDMA memory on siw).
+ *
  * RDMA_VERIFY_CORRUPT=<n> in the environment flips byte n (modulo the
  * chunk length) of every source buffer after filling it: the case must
  * then fail, which shows that the checks see a wrong byte.
@@ -85,6 +89,7 @@ struct opts {
 	uint64_t corrupt_at;
 	bool events;
 	int wc_timeout;		/* seconds */
+	int refused;		/* expected errno of ibv_reg_mr(), or 0 */
 };
 
 struct verbs {
@@ -275,6 +280,8 @@ static void print_help(FILE *f)
 		"  -e, --events           wait for completions on a completion channel\n"
 		"                         (default: poll the CQ)\n"
 		"  -t, --timeout SECONDS  give up on a work request after this (default 30)\n"
+		"  -r, --refused ERRNO    only register the memory: pass if ibv_reg_mr fails\n"
+		"                         with ERRNO\n"
 		"BYTES: a sum like 4G-512K+3 (K, M, G suffixes).\n"
 		"RDMA_VERIFY_CORRUPT=N: flip byte N of every source (the case must fail).\n");
 }
@@ -294,6 +301,7 @@ static int parse_args(int argc, char **argv)
 		{ "seed", required_argument, NULL, 'S' },
 		{ "events", no_argument, NULL, 'e' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "refused", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
@@ -304,7 +312,7 @@ static int parse_args(int argc, char **argv)
 
 	o.size = 64 << 10;
 	o.nr_at = 1;
-	while ((c = getopt_long(argc, argv, "d:g:n:m:s:o:l:c:a:S:et:h", lopts,
+	while ((c = getopt_long(argc, argv, "d:g:n:m:s:o:l:c:a:S:et:r:h", lopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'd':
@@ -361,6 +369,11 @@ static int parse_args(int argc, char **argv)
 		case 't':
 			o.wc_timeout = atoi(optarg);
 			if (o.wc_timeout <= 0)
+				goto bad;
+			break;
+		case 'r':
+			o.refused = atoi(optarg);
+			if (o.refused <= 0)
 				goto bad;
 			break;
 		case 'h':
@@ -656,15 +669,10 @@ static int qp_connect(struct verbs *v, struct ibv_qp *qp, uint32_t dest)
 			     IBV_QP_SQ_PSN | IBV_QP_MAX_QP_RD_ATOMIC);
 }
 
-static int verbs_open(struct verbs *v)
+/* Open the device of --device (the first one by default). */
+static int open_device(struct verbs *v)
 {
-	struct ibv_qp_init_attr qa = {
-		.cap = { .max_send_wr = 4, .max_recv_wr = 1,
-			 .max_send_sge = 1, .max_recv_sge = 1 },
-		.qp_type = IBV_QPT_RC,
-	};
 	struct ibv_device **list;
-	struct ibv_device_attr da;
 	int i, n;
 
 	list = ibv_get_device_list(&n);
@@ -678,6 +686,7 @@ static int verbs_open(struct verbs *v)
 			break;
 	if (i == n) {
 		fail("no verbs device %s", o.dev_name);
+		ibv_free_device_list(list);
 		return -1;
 	}
 	v->ctx = ibv_open_device(list[i]);
@@ -686,6 +695,21 @@ static int verbs_open(struct verbs *v)
 		fail("ibv_open_device: %s (errno %d)", strerror(errno), errno);
 		return -1;
 	}
+	return 0;
+}
+
+static int verbs_open(struct verbs *v)
+{
+	struct ibv_qp_init_attr qa = {
+		.cap = { .max_send_wr = 4, .max_recv_wr = 1,
+			 .max_send_sge = 1, .max_recv_sge = 1 },
+		.qp_type = IBV_QPT_RC,
+	};
+	struct ibv_device_attr da;
+	int i;
+
+	if (open_device(v))
+		return -1;
 	v->port = 1;
 	if (ibv_query_device(v->ctx, &da) || find_gid(v)) {
 		fail("no usable port or RoCEv2 IPv4 GID: %s (errno %d)",
@@ -857,6 +881,48 @@ static int transfer(struct verbs *v, struct ibv_mr *mr, uint8_t *src,
 	return ok ? 0 : -1;
 }
 
+/* --refused: registering the memory under test must fail with o.refused. */
+static int refused_case(void)
+{
+	int access = IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
+		IBV_ACCESS_REMOTE_READ;
+	struct verbs v = { 0 };
+	struct ibv_mr *mr;
+	uint8_t *mem;
+
+	if (open_device(&v))
+		return -1;
+	v.pd = ibv_alloc_pd(v.ctx);
+	if (!v.pd) {
+		fail("ibv_alloc_pd: %s (errno %d)", strerror(errno), errno);
+		return -1;
+	}
+	mem = map_memory();
+	if (!mem)
+		return -1;
+	/* Fault the memory in, as a user of it would have. */
+	memset(mem, 0x5a, o.size);
+	errno = 0;
+	mr = ibv_reg_mr(v.pd, mem + o.offset, o.length, access);
+	if (mr) {
+		fail("ibv_reg_mr of %s memory on %s succeeded, expected errno %d",
+		     mem_names[o.mem], ibv_get_device_name(v.ctx->device),
+		     o.refused);
+		ibv_dereg_mr(mr);
+		return -1;
+	}
+	if (errno != o.refused) {
+		fail("ibv_reg_mr of %s memory on %s: %s (errno %d), expected errno %d",
+		     mem_names[o.mem], ibv_get_device_name(v.ctx->device),
+		     strerror(errno), errno, o.refused);
+		return -1;
+	}
+	printf("E2E %s PASS ibv_reg_mr of %llu bytes of %s memory on %s refused: %s (errno %d)\n",
+	       o.name, (ull)o.length, mem_names[o.mem],
+	       ibv_get_device_name(v.ctx->device), strerror(errno), errno);
+	return 0;
+}
+
 static void *map_buf(uint64_t len)
 {
 	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
@@ -883,6 +949,11 @@ int main(int argc, char **argv)
 	     (ull)o.length, o.nr_at, (ull)o.chunk, (ull)o.seed,
 	     o.corrupt ? ", CORRUPTING the sources" : "");
 
+	if (o.refused) {
+		if (!refused_case())
+			return 0;
+		goto out;
+	}
 	if (verbs_open(&v))
 		goto out;
 	mem = map_memory();
