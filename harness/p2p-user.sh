@@ -128,6 +128,8 @@ verdict() {
 	done
 	grep -qE '^# p2pmem_pin: [0-9]+ tests, [0-9]+ passed, 0 failed' "$log" ||
 		echo "no summary line with 0 failed"
+	# Every kernel report (sanitizers, lockdep, hung tasks, ...) too.
+	kernel_reports p2p-user "$log" || echo "kernel report above"
 }
 
 main() {

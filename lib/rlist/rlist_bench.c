@@ -37,6 +37,7 @@
  * rlist_dma plus rlist_memory() of both.  Measured after the map.  In the
  * pipeline each side also holds one page of page pointers while pinning.
  */
+#include <linux/capability.h>
 #include <linux/debugfs.h>
 #include <linux/dma-mapping.h>
 #include <linux/dma-rlist.h>
@@ -51,6 +52,7 @@
 #include <linux/pci.h>
 #include <linux/rlist.h>
 #include <linux/scatterlist.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/swiotlb.h>
 #include <linux/uaccess.h>
@@ -788,13 +790,15 @@ static void rb_side(struct rlist_bench_run *run, struct rb_input *in,
 static int rb_run(struct rlist_bench_run *run)
 {
 	struct rb_input in, *inp = NULL;
-	u64 ref_hash = 0, bytes, uaddr;
+	u64 ref_hash = 0, bytes, uaddr, accounted = 0;
+	s64 pinned_vm;
 	u32 in_kind, reps;
 	unsigned int side, c, st;
 	int rep, ret;
 
 	if (!run->reps || run->reps > RLIST_BENCH_MAX_REPS ||
 	    !run->bytes || !PAGE_ALIGNED(run->bytes) ||
+	    run->bytes > RLIST_BENCH_MAX_BYTES ||
 	    run->input >= RLIST_BENCH_NR_INPUTS)
 		return -EINVAL;
 	in_kind = run->input;
@@ -830,9 +834,20 @@ static int rb_run(struct rlist_bench_run *run)
 
 		if (!PAGE_ALIGNED(run->uaddr))
 			return -EINVAL;
+		/* Pinned while the run lasts: accounted as an MR would be. */
+		pinned_vm = atomic64_add_return(run->npages,
+						&current->mm->pinned_vm);
+		if (pinned_vm > rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT &&
+		    !capable(CAP_IPC_LOCK)) {
+			atomic64_sub(run->npages, &current->mm->pinned_vm);
+			return -ENOMEM;
+		}
+		accounted = run->npages;
 		n = rb_user_ranges(run->uaddr, run->bytes);
-		if (n < 0)
+		if (n < 0) {
+			atomic64_sub(accounted, &current->mm->pinned_vm);
 			return n;
+		}
 		run->nranges = n;
 	}
 
@@ -858,6 +873,7 @@ static int rb_run(struct rlist_bench_run *run)
 	}
 	if (inp)
 		rb_input_free(inp);
+	atomic64_sub(accounted, &current->mm->pinned_vm);
 	return 0;
 }
 

@@ -15,6 +15,8 @@
 
 /* Most timed repetitions of one run. */
 #define RLIST_BENCH_MAX_REPS		15
+/* Most bytes of one run, kernel pages or user memory */
+#define RLIST_BENCH_MAX_BYTES		(4ULL << 30)
 
 /* struct rlist_bench_run input: how the kernel builds the page array */
 #define RLIST_BENCH_INPUT_4K		0	/* scattered 4 KiB pages */

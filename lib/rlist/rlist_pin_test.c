@@ -9,6 +9,10 @@
  *
  * Each open file holds at most one pinned list, released by the UNPIN ioctl
  * or when the file is released, so that a test that dies leaks nothing.
+ * As ib_umem_get() does, a pin is accounted in the pinned_vm of the
+ * caller's mm and refused beyond RLIMIT_MEMLOCK without CAP_IPC_LOCK; at
+ * most RLIST_PIN_TEST_MAX_LEN bytes are pinned at once.  No physical
+ * address is given back.
  */
 #include <linux/debugfs.h>
 #include <linux/fs.h>
@@ -17,6 +21,9 @@
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/rlist.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -26,18 +33,25 @@
 				 RLIST_PIN_TEST_LONGTERM | \
 				 RLIST_PIN_TEST_P2PDMA)
 
+/* The longest range one file pins. */
+#define RLIST_PIN_TEST_MAX_LEN	SZ_1G
+
 /**
  * struct rlist_pin_test_file - state of one open file
  * @lock: serialises the ioctls of the file
  * @rc: the pinned pages
  * @pinned: @rc holds pins
  * @write: @rc was pinned for writing (dirty the pages on unpin)
+ * @mm: the mm whose pinned_vm accounts the pin (a reference is held)
+ * @npages: the pages accounted there
  */
 struct rlist_pin_test_file {
 	struct mutex lock;	/* serialises the ioctls of the file */
 	struct rlist_cpu rc;
 	bool pinned;
 	bool write;
+	struct mm_struct *mm;
+	unsigned long npages;
 };
 
 static int rlist_pin_test_open(struct inode *inode, struct file *filp)
@@ -59,6 +73,9 @@ static void rlist_pin_test_unpin(struct rlist_pin_test_file *pf)
 	if (!pf->pinned)
 		return;
 	rlist_cpu_unpin(&pf->rc, pf->write);
+	atomic64_sub(pf->npages, &pf->mm->pinned_vm);
+	mmdrop(pf->mm);
+	pf->mm = NULL;
 	pf->pinned = false;
 	pf->write = false;
 }
@@ -78,18 +95,34 @@ static int rlist_pin_test_release(struct inode *inode, struct file *filp)
 static int rlist_pin_test_pin(struct rlist_pin_test_file *pf,
 			      void __user *uarg)
 {
+	struct mm_struct *mm = current->mm;
 	struct rlist_pin_test_pin arg;
 	unsigned int gup_flags = 0;
+	unsigned long npages;
+	s64 pinned_vm;
 	int ret;
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
 	if ((arg.flags & ~RLIST_PIN_TEST_FLAGS) || arg.pad || !arg.len ||
+	    arg.len > RLIST_PIN_TEST_MAX_LEN ||
 	    arg.addr != (unsigned long)arg.addr ||
-	    arg.len != (size_t)arg.len)
+	    arg.addr + arg.len < arg.addr)
 		return -EINVAL;
 	if (pf->pinned)
 		return -EBUSY;
+	if (!mm)
+		return -EINVAL;
+
+	/* Accounted as ib_umem_get() accounts a memory registration. */
+	npages = (offset_in_page(arg.addr) + arg.len + PAGE_SIZE - 1) >>
+		 PAGE_SHIFT;
+	pinned_vm = atomic64_add_return(npages, &mm->pinned_vm);
+	if (pinned_vm > rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT &&
+	    !capable(CAP_IPC_LOCK)) {
+		atomic64_sub(npages, &mm->pinned_vm);
+		return -ENOMEM;
+	}
 
 	if (arg.flags & RLIST_PIN_TEST_WRITE)
 		gup_flags |= FOLL_WRITE;
@@ -101,8 +134,13 @@ static int rlist_pin_test_pin(struct rlist_pin_test_file *pf,
 	/* The error of the pin goes back to userspace unchanged. */
 	ret = rlist_cpu_pin_user(&pf->rc, arg.addr, arg.len, gup_flags,
 				 GFP_KERNEL);
-	if (ret)
+	if (ret) {
+		atomic64_sub(npages, &mm->pinned_vm);
 		return ret;
+	}
+	mmgrab(mm);
+	pf->mm = mm;
+	pf->npages = npages;
 	pf->pinned = true;
 	pf->write = arg.flags & RLIST_PIN_TEST_WRITE;
 	return 0;
@@ -119,8 +157,9 @@ static int rlist_pin_test_info(struct rlist_pin_test_file *pf,
 		info.may_p2p = !!(rlist_cpu_flags(&pf->rc) & RLIST_CPU_MAY_P2P);
 		rlist_cpu_for_each_range(&pf->rc, &it) {
 			if (!info.nr_ranges)
-				info.first_phys = it.phys;
+				info.first_offset = offset_in_page(it.phys);
 			info.nr_ranges++;
+			cond_resched();
 		}
 		rlist_cpu_for_each_page(&pf->rc, &it) {
 			struct page *page = rlist_cpu_iter_page(&it);
@@ -128,6 +167,7 @@ static int rlist_pin_test_info(struct rlist_pin_test_file *pf,
 			info.nr_pages++;
 			if (page && is_pci_p2pdma_page(page))
 				info.nr_p2p_pages++;
+			cond_resched();
 		}
 	}
 	if (copy_to_user(uarg, &info, sizeof(info)))
@@ -166,6 +206,11 @@ static int rlist_pin_test_read(struct rlist_pin_test_file *pf,
 		arg.offset += n;
 		arg.buf += n;
 		arg.len -= n;
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		cond_resched();
 	}
 	kfree(buf);
 	return ret;

@@ -39,7 +39,8 @@ struct rlist_pin_test_pin {
  * @nr_pages: pages of the list
  * @nr_ranges: physically contiguous ranges of the list
  * @nr_p2p_pages: pages of the list for which is_pci_p2pdma_page() is true
- * @first_phys: physical address of the first byte of the list
+ * @first_offset: offset of the first byte of the list in its page (no
+ *	physical address is given to userspace)
  * @may_p2p: 1 if the list has RLIST_CPU_MAY_P2P
  * @pad: zero
  */
@@ -48,7 +49,7 @@ struct rlist_pin_test_info {
 	__u64 nr_pages;
 	__u64 nr_ranges;
 	__u64 nr_p2p_pages;
-	__u64 first_phys;
+	__u64 first_offset;
 	__u32 may_p2p;
 	__u32 pad;
 };

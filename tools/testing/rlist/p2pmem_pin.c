@@ -31,6 +31,7 @@
  */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <linux/capability.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -45,6 +46,8 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -302,8 +305,8 @@ static bool info(int fd, struct rlist_pin_test_info *inf)
 	     (unsigned long long)inf->nr_pages,
 	     (unsigned long long)inf->nr_ranges,
 	     (unsigned long long)inf->nr_p2p_pages);
-	diag("pinned: first phys %#llx, may_p2p %u",
-	     (unsigned long long)inf->first_phys, inf->may_p2p);
+	diag("pinned: first byte at offset %llu of its page, may_p2p %u",
+	     (unsigned long long)inf->first_offset, inf->may_p2p);
 	return true;
 }
 
@@ -486,6 +489,93 @@ static void test_anon(size_t len)
 	       errname(err));
 	close(pfd);		/* the release unpins */
 	munmap(p, len);
+}
+
+/* VmPin of /proc/self/status in kB (pinned_vm), or -1. */
+static long vm_pin_kb(void)
+{
+	char line[128];
+	long kb = -1;
+	FILE *f;
+
+	f = fopen("/proc/self/status", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmPin: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+/* Drop CAP_IPC_LOCK from the effective and permitted sets. */
+static bool drop_ipc_lock(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &hdr, data))
+		return false;
+	data[0].effective &= ~(1U << CAP_IPC_LOCK);
+	data[0].permitted &= ~(1U << CAP_IPC_LOCK);
+	return !syscall(SYS_capset, &hdr, data);
+}
+
+/*
+ * Pins are accounted as memory registrations are: without CAP_IPC_LOCK, a
+ * pin past RLIMIT_MEMLOCK is refused with ENOMEM, one up to it is taken and
+ * shows in VmPin until it is released.  In a child, which drops the
+ * capability; each check is a bit of its exit status.
+ */
+static void test_memlock(size_t len)
+{
+	struct rlimit rl = { .rlim_cur = len / 2, .rlim_max = len / 2 };
+	unsigned char *p;
+	int status, pfd, err, bad = 0;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		bail_out("fork: %s", strerror(errno));
+	if (!pid) {
+		if (!drop_ipc_lock() || setrlimit(RLIMIT_MEMLOCK, &rl))
+			_exit(0x80);
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			_exit(0x80);
+		fill(p, len, 7);
+		pfd = open(DEBUGFS "/" RLIST_PIN_TEST_FILE, O_RDWR);
+		if (pfd < 0)
+			_exit(0x80);
+		err = pin(pfd, p, len, RLIST_PIN_TEST_LONGTERM |
+			  RLIST_PIN_TEST_WRITE);
+		if (err != ENOMEM)
+			bad |= 1;
+		if (!err)
+			unpin(pfd);
+		if (vm_pin_kb() != 0)
+			bad |= 2;
+		err = pin(pfd, p, len / 2, RLIST_PIN_TEST_LONGTERM |
+			  RLIST_PIN_TEST_WRITE);
+		if (err || vm_pin_kb() != (long)(len / 2 / 1024))
+			bad |= 4;
+		if (unpin(pfd) || vm_pin_kb() != 0)
+			bad |= 8;
+		_exit(bad);
+	}
+	status = wait_timeout(pid, 30);
+	if (status < 0 || !WIFEXITED(status))
+		bail_out("memlock child: status %#x", status);
+	status = WEXITSTATUS(status);
+	if (status & 0x80)
+		bail_out("memlock child: could not drop CAP_IPC_LOCK, set RLIMIT_MEMLOCK or pin");
+	result(!(status & 1), "no CAP_IPC_LOCK: a pin past RLIMIT_MEMLOCK is refused with ENOMEM");
+	result(!(status & 2), "no CAP_IPC_LOCK: nothing left in VmPin after the refusal");
+	result(!(status & 4), "no CAP_IPC_LOCK: a pin up to RLIMIT_MEMLOCK is taken and counted in VmPin");
+	result(!(status & 8), "no CAP_IPC_LOCK: VmPin back to 0 after the unpin");
 }
 
 /*
@@ -672,6 +762,7 @@ int main(void)
 	free(buf);
 
 	test_anon(len);
+	test_memlock(len);
 	test_ramfs(len);
 	test_unbind(bdf, pfd, map, len);
 	close(pfd);
