@@ -6,7 +6,8 @@
 #  - sparse (C=2) on the rlist directories, in the UML KUnit build dir
 #    (same CC as make kunit, so nothing else is rebuilt), and on the x86
 #    objects (SPARSE_X86_OBJS) in the make kunit-qemu build dir if it exists;
-#  - kernel-doc -none -Wall on every overlay .c/.h of the kernel code.
+#  - kernel-doc -none -Wall on every overlay .c/.h of the kernel code;
+#  - the ib_umem helpers of 6.12 still usable by modules of any license.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -100,12 +101,48 @@ run_kernel_doc() {
 	done < <(overlay_files)
 }
 
+# The 6.12 ib_umem helpers a module of any license could use must still
+# need only symbols exported to every module: compile
+# tools/testing/rlist/ib_umem_any_license.c with umem.o's flags from the
+# x86_64 KUnit build (if there is one) and look up each symbol it needs.
+run_any_license() {
+	local src=$RLIST_REPO/tools/testing/rlist/ib_umem_any_license.c
+	local obj=$LOGS/ib_umem_any_license.o cmd sym gpl=
+
+	[ -f "$BUILD/x86/compile_commands.json" ] || return 0
+	info "ib_umem helpers of 6.12 usable by modules of any license"
+	cmd=$(python3 - "$BUILD/x86/compile_commands.json" "$src" "$obj" <<'PY'
+import json, sys
+for e in json.load(open(sys.argv[1])):
+    if e["file"].endswith("/drivers/infiniband/core/umem.c"):
+        c = e["command"].split(" -c -o ")[0]
+        # Not the dependency file of umem.o.
+        c = " ".join(w for w in c.split(" ") if not w.startswith("-Wp,-MMD"))
+        print("cd %s && %s -c -o %s %s" % (e["directory"], c, sys.argv[3], sys.argv[2]))
+        break
+PY
+)
+	if [ -z "$cmd" ] || ! bash -c "$cmd"; then
+		finding "could not compile $src like umem.o"
+		return
+	fi
+	for sym in $(nm -u "$obj" | awk '{ print $2 }'); do
+		if git -C "$TREE" grep -qE "EXPORT_SYMBOL(_NS)?_GPL\($sym\b" -- '*.c'; then
+			gpl+=" $sym"
+		fi
+	done
+	if [ -n "$gpl" ]; then
+		finding "ib_umem helpers of 6.12 now need GPL-only symbols:$gpl"
+	fi
+}
+
 main() {
 	require_tree
 	mkdir -p "$LOGS"
 	run_checkpatch
 	run_sparse
 	run_kernel_doc
+	run_any_license
 	if [ "$fail" -ne 0 ]; then
 		echo "check: FAILED" >&2
 		exit 1
