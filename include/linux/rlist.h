@@ -568,9 +568,14 @@ struct rlist_dma_segmentation {
 
 /**
  * enum rlist_dma_step - how a DMA iterator cuts the ranges
- * @RLIST_DMA_STEP_RANGE: maximal DMA-contiguous ranges of the same type
- * @RLIST_DMA_STEP_SEGMENT: ranges cut to a struct rlist_dma_segmentation
- * @RLIST_DMA_STEP_BLOCK: aligned hardware blocks of a fixed size
+ * @RLIST_DMA_STEP_RANGE: maximal DMA-contiguous ranges: ranges that touch in
+ *	DMA space are one range whatever their entry type (relative or
+ *	absolute) and, in identity mode, whatever provider or pgmap their
+ *	memory belongs to, so two ranges the walk yields never touch
+ * @RLIST_DMA_STEP_SEGMENT: the ranges of %RLIST_DMA_STEP_RANGE cut to a
+ *	struct rlist_dma_segmentation
+ * @RLIST_DMA_STEP_BLOCK: the ranges of %RLIST_DMA_STEP_RANGE cut into the
+ *	aligned hardware blocks of a fixed size that they touch
  */
 enum rlist_dma_step {
 	RLIST_DMA_STEP_RANGE,
@@ -587,7 +592,6 @@ enum rlist_dma_step {
  * @pos: byte position of the first byte of the piece in the list
  * @__rd: the list; NULL once the iteration is over
  * @__step: an &enum rlist_dma_step
- * @__type: entry type of the current range
  * @__src: where the ranges are read from (lib/rlist/rlist_dma.c)
  * @__seg: the segmentation, for %RLIST_DMA_STEP_SEGMENT
  * @__blocksz: the block size, for %RLIST_DMA_STEP_BLOCK
@@ -599,7 +603,6 @@ enum rlist_dma_step {
  * @__next: look-ahead range, used to merge contiguous ranges
  * @__next.addr: its DMA address
  * @__next.len: its length
- * @__next.type: its type
  * @__s: storage cursor
  * @__s.rl: over the list's own entries
  * @__s.cpu: over the CPU list, in identity mode (@__s.rl over its
@@ -611,7 +614,6 @@ struct rlist_dma_iter {
 	u64 pos;
 	const struct rlist_dma *__rd;
 	u8 __step;
-	u8 __type;
 	u8 __src;
 	const struct rlist_dma_segmentation *__seg;
 	u64 __blocksz;
@@ -622,7 +624,6 @@ struct rlist_dma_iter {
 	struct {
 		dma_addr_t addr;
 		u64 len;
-		u8 type;
 	} __next;
 	union {
 		struct rlist_iter rl;
@@ -771,6 +772,9 @@ __rlist_dma_iter_next(struct rlist_dma_iter *it)
  * rlist_dma_for_each_range() - walk maximal DMA-contiguous ranges
  * @rd: the list
  * @it: a struct rlist_dma_iter
+ *
+ * Ranges that touch in DMA space are walked as one, whatever their types or
+ * providers (see %RLIST_DMA_STEP_RANGE): no two ranges of the walk touch.
  */
 #define rlist_dma_for_each_range(rd, it)				\
 	for (struct rlist_dma_iter *__rdi = __rlist_dma_iter_start(it, rd, NULL); \
