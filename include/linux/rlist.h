@@ -271,7 +271,8 @@ struct rlist_cpu {
 /**
  * enum rlist_cpu_step - how an iterator cuts the ranges
  * @RLIST_CPU_STEP_RANGE: maximal runs of physically contiguous memory of
- *	the same kind (same pgmap, or same provider)
+ *	the same kind (same pgmap, or same provider); a run never continues
+ *	past the top of the physical address space to address 0
  * @RLIST_CPU_STEP_FOLIO: as above, also cut at folio boundaries; a provider
  *	range has no folio and is not cut
  * @RLIST_CPU_STEP_PAGE: as above, also cut at page boundaries (provider
@@ -571,7 +572,9 @@ struct rlist_dma_segmentation {
  * @RLIST_DMA_STEP_RANGE: maximal DMA-contiguous ranges: ranges that touch in
  *	DMA space are one range whatever their entry type (relative or
  *	absolute) and, in identity mode, whatever provider or pgmap their
- *	memory belongs to, so two ranges the walk yields never touch
+ *	memory belongs to, so two ranges the walk yields never touch; a range
+ *	that ends at the top of the DMA address space is not continued by
+ *	one at address 0
  * @RLIST_DMA_STEP_SEGMENT: the ranges of %RLIST_DMA_STEP_RANGE cut to a
  *	struct rlist_dma_segmentation
  * @RLIST_DMA_STEP_BLOCK: the ranges of %RLIST_DMA_STEP_RANGE cut into the

@@ -32,11 +32,13 @@ static struct page *rc_phys_page(phys_addr_t phys)
  * Can the element at @next (provider @nprov) continue a range that ends right
  * before @end?  Struct-page memory must also share the pgmap, so that the
  * pgmap of a range's first page describes all of it (as for scatterlist).
+ * An @end of 0 is a range that ends at the top of the address space: nothing
+ * continues it, not even an element at 0.
  */
 static bool rc_continues(phys_addr_t end, u32 prov, phys_addr_t next,
 			 u32 nprov)
 {
-	if (end != next || prov != nprov)
+	if (!end || end != next || prov != nprov)
 		return false;
 	return prov || zone_device_pages_have_same_pgmap(rc_phys_page(end - 1),
 							  rc_phys_page(next));

@@ -219,10 +219,13 @@ static __always_inline void rd_set_piece(struct rlist_dma_iter *it)
  * Make the look-ahead the current range, merging what continues it in DMA
  * space, whatever its type (relative or absolute) or, in identity mode, its
  * provider or pgmap: every walk cuts the same maximal ranges, so that a
- * block walk never meets a block twice.
+ * block walk never meets a block twice.  Nothing continues a range that
+ * ends at the top of the address space (its end wraps to 0).
  */
 static __always_inline bool rd_load_range(struct rlist_dma_iter *it)
 {
+	dma_addr_t end;
+
 	if (!it->__have_next) {
 		it->__rd = NULL;
 		return false;
@@ -232,8 +235,8 @@ static __always_inline bool rd_load_range(struct rlist_dma_iter *it)
 	it->__roff = 0;
 	for (;;) {
 		rd_fetch(it);
-		if (!it->__have_next ||
-		    it->__raddr + it->__rlen != it->__next.addr)
+		end = it->__raddr + it->__rlen;
+		if (!it->__have_next || !end || end != it->__next.addr)
 			break;
 		it->__rlen += it->__next.len;
 	}

@@ -109,7 +109,11 @@ enum dref_how {
 	DREF_IDENTITY,
 };
 
-/* Reference merge, from the kernel-doc of rlist_dma_step and rlist_cpu_step. */
+/*
+ * Reference merge, from the kernel-doc of rlist_dma_step and rlist_cpu_step.
+ * A piece at address 0 never continues anything: the only range that ends
+ * right before it would end at the top of the address space.
+ */
 static void dref_build(struct dref *ref, const struct dmodel *m, u64 base,
 		       enum dref_how how)
 {
@@ -125,7 +129,7 @@ static void dref_build(struct dref *ref, const struct dmodel *m, u64 base,
 
 		if (how == DREF_DMA && p->kind == RLIST_DMA_RELATIVE)
 			addr += base;
-		if (last && (how != DREF_CPU || kind == p->kind) &&
+		if (last && (how != DREF_CPU || kind == p->kind) && addr &&
 		    last->addr + last->len == addr) {
 			last->len += p->len;
 		} else {
@@ -1427,6 +1431,79 @@ static void rlist_dma_test_identity_providers_touch(struct kunit *test)
 	rlist_cpu_destroy(&rc, 0);
 }
 
+/*
+ * A range that ends at the top of the DMA address space is not continued by
+ * one at address 0: two ranges in every walk, absolute or in identity mode.
+ */
+static void rlist_dma_test_no_merge_across_top(struct kunit *test)
+{
+	static const struct drange ranges[] = {
+		{ 0xfffffffffffff000ULL, 0x1000, 0 }, { 0, 0x1000, 0x1000 },
+	};
+	static const struct drange blocks_8k[] = {
+		{ 0xffffffffffffe000ULL, 0x1000, 0 }, { 0, 0x1000, 0x1000 },
+	};
+	struct rlist_dma_segmentation seg = { U64_MAX, ~0ULL, 0 };
+	struct rlist_cpu rc;
+	struct rlist_dma rd;
+	unsigned int pass;
+
+	rlist_cpu_init(&rc);
+	KUNIT_ASSERT_EQ(test, rlist_cpu_append_phys(&rc, 0xfffffffffffff000ULL,
+						    0x1000, 1, GFP_KERNEL), 0);
+	KUNIT_ASSERT_EQ(test, rlist_cpu_append_phys(&rc, 0, 0x1000, 1,
+						    GFP_KERNEL), 0);
+	for (pass = 0; pass < 3; pass++) {
+		switch (pass) {
+		case 0:
+			rlist_dma_init(&rd);
+			KUNIT_ASSERT_EQ(test,
+					rlist_dma_append_absolute(&rd,
+								  0xfffffffffffff000ULL,
+								  0x1000, GFP_KERNEL),
+					0);
+			KUNIT_ASSERT_EQ(test,
+					rlist_dma_append_absolute(&rd, 0, 0x1000,
+								  GFP_KERNEL), 0);
+			break;
+		case 1:
+			/* the same as relative ranges, and of both types */
+			rlist_dma_init(&rd);
+			KUNIT_ASSERT_EQ(test,
+					rlist_dma_append_relative(&rd,
+								  0xfffffffffffff000ULL,
+								  0x1000, GFP_KERNEL),
+					0);
+			KUNIT_ASSERT_EQ(test,
+					rlist_dma_append_absolute(&rd, 0, 0x1000,
+								  GFP_KERNEL), 0);
+			rlist_dma_set_base(&rd, 0);
+			break;
+		default:
+			rlist_dma_init_identity(&rd, &rc);
+			break;
+		}
+		expect_pieces(test, "ranges", &rd, NULL, 0, ranges,
+			      ARRAY_SIZE(ranges));
+		expect_pieces(test, "segments", &rd, &seg, 0, ranges,
+			      ARRAY_SIZE(ranges));
+		KUNIT_EXPECT_EQ(test, rlist_dma_nr_segments(&rd, &seg), 2);
+		expect_pieces(test, "4 KiB blocks", &rd, NULL, SZ_4K, ranges,
+			      ARRAY_SIZE(ranges));
+		/* HW VA 0x1000: the range at 0 starts the second 8 KiB block */
+		KUNIT_EXPECT_EQ(test,
+				rlist_dma_find_best_blocksz(&rd, SZ_4K | SZ_8K,
+							    0x1000), SZ_8K);
+		KUNIT_EXPECT_EQ(test, rlist_dma_num_blocks(&rd, SZ_8K, 0x1000),
+				2);
+		expect_pieces(test, "8 KiB blocks", &rd, NULL, SZ_8K, blocks_8k,
+			      ARRAY_SIZE(blocks_8k));
+		rlist_dma_destroy(&rd);
+	}
+	KUNIT_EXPECT_EQ(test, rlist_cpu_nr_segments(&rc, &seg), 2);
+	rlist_cpu_destroy(&rc, 0);
+}
+
 static struct kunit_case rlist_dma_test_cases[] = {
 	KUNIT_CASE(rlist_dma_test_append_invalid),
 	KUNIT_CASE(rlist_dma_test_relative_absolute_base),
@@ -1442,6 +1519,7 @@ static struct kunit_case rlist_dma_test_cases[] = {
 	KUNIT_CASE(rlist_dma_test_find_best_blocksz_edges),
 	KUNIT_CASE(rlist_dma_test_blocks_across_types),
 	KUNIT_CASE(rlist_dma_test_identity_providers_touch),
+	KUNIT_CASE(rlist_dma_test_no_merge_across_top),
 	{}
 };
 
