@@ -468,17 +468,28 @@ EXPORT_SYMBOL_GPL(rlist_dma_find_best_blocksz);
  * @blocksz: block size, a power of two
  * @hwva: the hardware virtual address of the first byte of the list
  *
- * Return: the number of @blocksz blocks covering [@hwva, @hwva + length), or
- * 0 if @blocksz is not a power of two.
+ * Counts the @blocksz blocks that hold a byte of [@hwva, @hwva + length),
+ * up to the last block of the 64-bit space.  With a block size from
+ * rlist_dma_find_best_blocksz() for @hwva, rlist_dma_for_each_block() yields
+ * exactly that many blocks.
+ *
+ * Context: any context.
+ * Return: the number of blocks; 0 for an empty list, if @blocksz is not a
+ * power of two, or if the last byte would be past the top of the 64-bit
+ * space (the HW VA range wraps, as rlist_dma_find_best_blocksz() refuses).
  */
 u64 rlist_dma_num_blocks(const struct rlist_dma *rd, u64 blocksz, u64 hwva)
 {
 	u64 len = rlist_dma_length(rd);
+	unsigned int shift;
+	u64 last;
 
-	if (!rd_pow2(blocksz))
+	if (!len || !rd_pow2(blocksz) ||
+	    check_add_overflow(hwva, len - 1, &last))
 		return 0;
-	return (ALIGN(hwva + len, blocksz) - ALIGN_DOWN(hwva, blocksz)) >>
-	       ilog2(blocksz);
+	/* The blocks of the first and of the last byte, and those between. */
+	shift = ilog2(blocksz);
+	return (last >> shift) - (hwva >> shift) + 1;
 }
 EXPORT_SYMBOL_GPL(rlist_dma_num_blocks);
 

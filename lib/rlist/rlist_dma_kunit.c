@@ -615,7 +615,10 @@ static void rlist_dma_test_num_blocks(struct kunit *test)
 		u64 bs = 1ULL << rnd(&rs, 40), want;
 		int ret;
 
-		if (hwva + len < hwva)
+		/* sometimes the last byte at the top, or just below */
+		if (!rnd(&rs, 4))
+			hwva = -len - rnd(&rs, 3);
+		if (hwva + (len - 1) < hwva)
 			continue;
 		rlist_dma_init(&rd);
 		ret = rlist_dma_append_absolute(&rd, rnd64(&rs) >> 20, len,
@@ -1504,6 +1507,54 @@ static void rlist_dma_test_no_merge_across_top(struct kunit *test)
 	rlist_cpu_destroy(&rc, 0);
 }
 
+/*
+ * num_blocks() counts the blocks holding a byte of [hwva, hwva + length):
+ * none for an empty list at any hwva, and up to the last block of the
+ * 64-bit space.
+ */
+static void rlist_dma_test_num_blocks_edges(struct kunit *test)
+{
+	struct rlist_dma rd;
+
+	rlist_dma_init(&rd);
+	KUNIT_EXPECT_EQ(test, rlist_dma_num_blocks(&rd, SZ_4K, 0), 0);
+	KUNIT_EXPECT_EQ(test, rlist_dma_num_blocks(&rd, SZ_4K, 0x1234), 0);
+	KUNIT_EXPECT_EQ(test, rlist_dma_num_blocks(&rd, 1, 0x1234), 0);
+	KUNIT_EXPECT_EQ(test, rlist_dma_num_blocks(&rd, 1ULL << 63, U64_MAX),
+			0);
+
+	/* two bytes */
+	KUNIT_ASSERT_EQ(test, rlist_dma_append_absolute(&rd, 0x1000, 2,
+							GFP_KERNEL), 0);
+	/* one in each half of the space */
+	KUNIT_EXPECT_EQ(test, rlist_dma_num_blocks(&rd, 1ULL << 63,
+						   (1ULL << 63) - 1), 2);
+	/* both in the upper half, the last one at the top */
+	KUNIT_EXPECT_EQ(test, rlist_dma_num_blocks(&rd, 1ULL << 63,
+						   U64_MAX - 1), 1);
+	KUNIT_EXPECT_EQ(test, rlist_dma_num_blocks(&rd, SZ_4K, U64_MAX - 1), 1);
+	KUNIT_EXPECT_EQ(test, rlist_dma_num_blocks(&rd, 1, U64_MAX - 1), 2);
+	KUNIT_EXPECT_EQ(test, rlist_dma_num_blocks(&rd, SZ_4K, U64_MAX - 4096),
+			2);
+	/* the last byte would be past the top: the HW VA range wraps */
+	KUNIT_EXPECT_EQ(test, rlist_dma_num_blocks(&rd, SZ_4K, U64_MAX), 0);
+	/* not a power of two */
+	KUNIT_EXPECT_EQ(test, rlist_dma_num_blocks(&rd, 0, 0), 0);
+	KUNIT_EXPECT_EQ(test, rlist_dma_num_blocks(&rd, 3, 0), 0);
+	rlist_dma_destroy(&rd);
+
+	/* the longest list: U64_MAX bytes */
+	KUNIT_ASSERT_EQ(test, rlist_dma_append_absolute(&rd, 0, U64_MAX,
+							GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, rlist_dma_num_blocks(&rd, 1, 0), U64_MAX);
+	KUNIT_EXPECT_EQ(test, rlist_dma_num_blocks(&rd, 1, 1), U64_MAX);
+	KUNIT_EXPECT_EQ(test, rlist_dma_num_blocks(&rd, 1, 2), 0);
+	KUNIT_EXPECT_EQ(test, rlist_dma_num_blocks(&rd, 1ULL << 63, 0), 2);
+	KUNIT_EXPECT_EQ(test, rlist_dma_num_blocks(&rd, SZ_4K, 1),
+			1ULL << 52);
+	rlist_dma_destroy(&rd);
+}
+
 static struct kunit_case rlist_dma_test_cases[] = {
 	KUNIT_CASE(rlist_dma_test_append_invalid),
 	KUNIT_CASE(rlist_dma_test_relative_absolute_base),
@@ -1520,6 +1571,7 @@ static struct kunit_case rlist_dma_test_cases[] = {
 	KUNIT_CASE(rlist_dma_test_blocks_across_types),
 	KUNIT_CASE(rlist_dma_test_identity_providers_touch),
 	KUNIT_CASE(rlist_dma_test_no_merge_across_top),
+	KUNIT_CASE(rlist_dma_test_num_blocks_edges),
 	{}
 };
 
