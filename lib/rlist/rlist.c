@@ -364,12 +364,21 @@ static void rl_free_spares(struct rlist *rl)
  * rlist_append_end() - end appending to a list
  * @rl: the list
  *
- * Releases what rlist_preload() reserved and was not used.  Further appends
- * fail with -EINVAL; the list is read-only until it is destroyed.
+ * Releases what rlist_preload() reserved and was not used, and the chunk
+ * directory too when no chunk is left (an empty or one-entry list, whose
+ * entry is kept inside struct rlist): rlist_memory() is then 0.  Further
+ * appends fail with -EINVAL; the list is read-only until it is destroyed.
+ *
+ * Context: any context.
  */
 void rlist_append_end(struct rlist *rl)
 {
 	rl_free_spares(rl);
+	if (!rl->__nr_chunks && rl->__dir) {
+		rlist_mem_free((void **)&rl->__dir, 1);
+		rl->__dir = NULL;
+		rl->__dir_size = 0;
+	}
 	rl->__flags |= RLIST_F_FINISHED;
 }
 EXPORT_SYMBOL_GPL(rlist_append_end);
@@ -396,8 +405,10 @@ EXPORT_SYMBOL_GPL(rlist_destroy);
  * rlist_memory() - memory a list uses besides struct rlist itself
  * @rl: the list
  *
+ * Context: any context.
  * Return: bytes allocated for chunks (including preloaded ones) and for the
- * chunk directory; 0 for an empty or one-entry list.
+ * chunk directory; 0 for an empty or one-entry list without a reservation
+ * (never preloaded, or ended with rlist_append_end()).
  */
 size_t rlist_memory(const struct rlist *rl)
 {

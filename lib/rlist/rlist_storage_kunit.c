@@ -608,6 +608,69 @@ static void rlist_test_preload(struct kunit *test)
 	RLIST_KUNIT_EXPECT_NO_LEAK(test, &a);
 }
 
+/*
+ * rlist_append_end() leaves an empty or one-entry list owning no memory
+ * (rlist_memory(): 0), whatever was preloaded; a list with chunks keeps them.
+ */
+static void rlist_test_append_end_frees_directory(struct kunit *test)
+{
+	struct rlist_kunit_alloc a = { .fail_at = -1 };
+	struct rlist_entry e = { .base = 0x5000, .length = 0x1000 };
+	struct rlist_entry e2 = { .base = 0x9000, .length = 0x1000 };
+	struct rlist_iter it;
+	struct rlist rl;
+
+	rlist_kunit_alloc_track(test, &a);
+
+	/* empty */
+	rlist_init(&rl);
+	KUNIT_ASSERT_EQ(test, rlist_preload(&rl, 10, GFP_KERNEL), 0);
+	KUNIT_EXPECT_GT(test, rlist_memory(&rl), 0);
+	rlist_append_end(&rl);
+	KUNIT_EXPECT_EQ(test, rlist_memory(&rl), 0);
+	KUNIT_EXPECT_EQ(test, a.allocs, a.frees);
+	KUNIT_EXPECT_TRUE(test, rlist_empty(&rl));
+	rlist_destroy(&rl);
+
+	/* one entry, appended after the preload: it stays inline */
+	rlist_init(&rl);
+	KUNIT_ASSERT_EQ(test, rlist_preload(&rl, 10, GFP_KERNEL), 0);
+	KUNIT_ASSERT_EQ(test, rlist_append(&rl, &e, 0, GFP_ATOMIC), 0);
+	KUNIT_EXPECT_GT(test, rlist_memory(&rl), 0);
+	rlist_append_end(&rl);
+	KUNIT_EXPECT_EQ(test, rlist_memory(&rl), 0);
+	KUNIT_EXPECT_EQ(test, a.allocs, a.frees);
+	KUNIT_ASSERT_TRUE(test, rlist_iter_first(&it, &rl));
+	expect_entry(test, &it.entry, &e, 0);
+	KUNIT_EXPECT_FALSE(test, rlist_iter_next(&it));
+	rlist_destroy(&rl);
+
+	/* one entry, and a preload that failed part-way */
+	rlist_init(&rl);
+	KUNIT_ASSERT_EQ(test, rlist_append(&rl, &e, 0, GFP_KERNEL), 0);
+	a.fail_at = a.attempts + 2;
+	KUNIT_EXPECT_EQ(test, rlist_preload(&rl, 1000, GFP_KERNEL), -ENOMEM);
+	a.fail_at = -1;
+	KUNIT_EXPECT_GT(test, rlist_memory(&rl), 0);
+	rlist_append_end(&rl);
+	KUNIT_EXPECT_EQ(test, rlist_memory(&rl), 0);
+	KUNIT_EXPECT_EQ(test, a.allocs, a.frees);
+	KUNIT_EXPECT_EQ(test, rlist_nr_entries(&rl), 1);
+	rlist_destroy(&rl);
+
+	/* two entries live in a chunk: the chunk and directory stay */
+	rlist_init(&rl);
+	KUNIT_ASSERT_EQ(test, rlist_preload(&rl, 10, GFP_KERNEL), 0);
+	KUNIT_ASSERT_EQ(test, rlist_append(&rl, &e, 0, GFP_ATOMIC), 0);
+	KUNIT_ASSERT_EQ(test, rlist_append(&rl, &e2, 0, GFP_ATOMIC), 0);
+	rlist_append_end(&rl);
+	KUNIT_EXPECT_GT(test, rlist_memory(&rl), 0);
+	KUNIT_EXPECT_EQ(test, rlist_nr_entries(&rl), 2);
+	KUNIT_EXPECT_EQ(test, rlist_length(&rl), 0x2000);
+	rlist_destroy(&rl);
+	RLIST_KUNIT_EXPECT_NO_LEAK(test, &a);
+}
+
 /* Destroy frees every chunk in one bulk call, plus the directory. */
 static void rlist_test_destroy_bulk(struct kunit *test)
 {
@@ -697,6 +760,7 @@ static struct kunit_case rlist_storage_test_cases[] = {
 	KUNIT_CASE(rlist_test_full_chunks),
 	KUNIT_CASE(rlist_test_alloc_failure),
 	KUNIT_CASE(rlist_test_preload),
+	KUNIT_CASE(rlist_test_append_end_frees_directory),
 	KUNIT_CASE(rlist_test_destroy_bulk),
 	KUNIT_CASE(rlist_test_memory),
 	{}
