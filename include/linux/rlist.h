@@ -554,9 +554,11 @@ struct rlist_dma {
  * @segment_boundary_mask: no segment crosses an address that is a multiple
  *	of @segment_boundary_mask + 1 (a power of two minus one; ~0 for none)
  * @min_align_mask: where a range is cut because of @max_segment_size, the
- *	cut falls on a multiple of @min_align_mask + 1 (a power of two minus
- *	one, no larger than @max_segment_size), so that segments that start at
- *	a cut are aligned; 0 for none
+ *	cut falls on a multiple of @min_align_mask + 1, so that segments that
+ *	start at a cut are aligned; 0 for none.  A power of two minus one, as
+ *	dma_get_min_align_mask() gives it, whose alignment @min_align_mask + 1
+ *	is no larger than @max_segment_size (else a segment that starts
+ *	aligned could not be cut on the next aligned address)
  *
  * Segmentation is applied while iterating and never stored: the same list
  * can be walked for devices with different limits.

@@ -1555,6 +1555,35 @@ static void rlist_dma_test_num_blocks_edges(struct kunit *test)
 	rlist_dma_destroy(&rd);
 }
 
+/*
+ * The alignment min_align_mask + 1, not the mask, must fit in the maximum
+ * segment size: cuts made by the size then fall on its multiples, so the
+ * segments that start at a cut are aligned.
+ */
+static void rlist_dma_test_min_align_fits_segment(struct kunit *test)
+{
+	static const struct drange segs[] = {
+		{ 0x1800, 0x800, 0 }, { 0x2000, 0x1000, 0x800 },
+		{ 0x3000, 0x1000, 0x1800 }, { 0x4000, 0x800, 0x2800 },
+	};
+	struct rlist_dma_segmentation fits = { 0x1000, ~0ULL, 0xfff };
+	struct rlist_dma_segmentation mask_eq = { 0xfff, ~0ULL, 0xfff };
+	struct rlist_dma_segmentation past = { 0x1000, ~0ULL, 0x1fff };
+	struct rlist_dma rd;
+
+	rlist_dma_init(&rd);
+	KUNIT_ASSERT_EQ(test, rlist_dma_append_absolute(&rd, 0x1800, 0x3000,
+							GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, rlist_dma_segmentation_check(&fits), 0);
+	expect_pieces(test, "segments", &rd, &fits, 0, segs, ARRAY_SIZE(segs));
+	KUNIT_EXPECT_EQ(test, rlist_dma_nr_segments(&rd, &fits), 4);
+	/* the mask equals the maximum size: its alignment does not fit */
+	KUNIT_EXPECT_EQ(test, rlist_dma_segmentation_check(&mask_eq), -EINVAL);
+	KUNIT_EXPECT_EQ(test, rlist_dma_nr_segments(&rd, &mask_eq), -EINVAL);
+	KUNIT_EXPECT_EQ(test, rlist_dma_segmentation_check(&past), -EINVAL);
+	rlist_dma_destroy(&rd);
+}
+
 static struct kunit_case rlist_dma_test_cases[] = {
 	KUNIT_CASE(rlist_dma_test_append_invalid),
 	KUNIT_CASE(rlist_dma_test_relative_absolute_base),
@@ -1572,6 +1601,7 @@ static struct kunit_case rlist_dma_test_cases[] = {
 	KUNIT_CASE(rlist_dma_test_identity_providers_touch),
 	KUNIT_CASE(rlist_dma_test_no_merge_across_top),
 	KUNIT_CASE(rlist_dma_test_num_blocks_edges),
+	KUNIT_CASE(rlist_dma_test_min_align_fits_segment),
 	{}
 };
 
