@@ -1601,6 +1601,87 @@ static void rlist_cpu_test_append_pages_all_or_nothing(struct kunit *test)
 }
 
 /*
+ * append_pages() with a reservation that falls short: an append that finds
+ * no room and no memory fails the whole call with -ENOMEM, leaving the list
+ * as it was (also the last entry the first run merged into), never dropping
+ * a run silently.
+ */
+static void rlist_cpu_test_append_pages_short_reserve(struct kunit *test)
+{
+	struct rlist_kunit_alloc a = { .fail_at = -1 };
+	struct page **pages = kunit_kcalloc(test, 256, sizeof(*pages),
+					    GFP_KERNEL);
+	struct page *page = alloc_pages(GFP_KERNEL, 4);
+	unsigned int i, merge, failures = 0;
+	struct rlist_cpu rc;
+	long k;
+	u64 phys;
+	int ret;
+
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	phys = PFN_PHYS(page_to_pfn(page));
+	rlist_kunit_alloc_track(test, &a);
+	rlist_kunit_no_reserve(test);
+	for (merge = 0; merge < 2; merge++) {
+		/*
+		 * 256 pages, no two neighbours contiguous; with @merge the
+		 * first one continues the list's only page.
+		 */
+		pages[0] = page + 1;
+		for (i = 1; i < 256; i++)
+			pages[i] = page + (i * 7) % 16;
+		for (k = 0; k < 100; k++) {
+			u64 len = merge ? PAGE_SIZE : 10;
+			unsigned int flags;
+
+			a.allocs = 0;
+			a.frees = 0;
+			a.attempts = 0;
+			a.fail_at = -1;
+			rlist_cpu_init(&rc);
+			KUNIT_ASSERT_EQ(test,
+					rlist_cpu_append_page(&rc, page, 0, len,
+							      GFP_KERNEL), 0);
+			flags = rlist_cpu_flags(&rc);
+			a.attempts = 0;
+			a.fail_at = k;
+			ret = rlist_cpu_append_pages(&rc, pages, 256,
+						     GFP_KERNEL);
+			if (ret) {
+				failures++;
+				KUNIT_EXPECT_EQ(test, ret, -ENOMEM);
+				expect_one_range(test, &rc, phys, len, 0);
+				KUNIT_EXPECT_EQ(test, rlist_cpu_flags(&rc),
+						flags);
+				KUNIT_EXPECT_EQ(test, rlist_nr_entries(&rc.__rl),
+						1);
+				/* the list takes appends again */
+				a.fail_at = -1;
+				ret = rlist_cpu_append_pages(&rc, pages, 256,
+							     GFP_KERNEL);
+				KUNIT_EXPECT_EQ(test, ret, 0);
+			}
+			KUNIT_EXPECT_EQ(test, rlist_cpu_length(&rc),
+					len + 256 * PAGE_SIZE);
+			/* 256 runs, the first one merged with @merge */
+			KUNIT_EXPECT_EQ(test, rlist_nr_entries(&rc.__rl),
+					257 - merge);
+			rlist_cpu_destroy(&rc, 0);
+			RLIST_KUNIT_EXPECT_NO_LEAK(test, &a);
+			if (a.fail_at >= 0 && a.attempts <= k)
+				break;
+			if (test->status == KUNIT_FAILURE)
+				break;
+		}
+		KUNIT_EXPECT_LT(test, k, 100);
+	}
+	/* chunks opened past the reservation were failed */
+	KUNIT_EXPECT_GT(test, failures, 2);
+	__free_pages(page, 4);
+}
+
+/*
  * A provider range that ends at the top of the physical address space and
  * one of the same provider at address 0 are two ranges for every step, as
  * they are two entries of the storage.
@@ -1943,6 +2024,7 @@ static struct kunit_case rlist_cpu_test_cases[] = {
 	KUNIT_CASE(rlist_cpu_test_provider_model),
 	KUNIT_CASE(rlist_cpu_test_alloc_failure_every_point),
 	KUNIT_CASE(rlist_cpu_test_append_pages_all_or_nothing),
+	KUNIT_CASE(rlist_cpu_test_append_pages_short_reserve),
 	KUNIT_CASE(rlist_cpu_test_append_pages_exact),
 	KUNIT_CASE(rlist_cpu_test_preload_then_atomic_append),
 	KUNIT_CASE(rlist_cpu_test_pins_native),
