@@ -271,7 +271,8 @@ struct rlist_cpu {
 /**
  * enum rlist_cpu_step - how an iterator cuts the ranges
  * @RLIST_CPU_STEP_RANGE: maximal runs of physically contiguous memory of
- *	the same kind (same pgmap, or same provider)
+ *	the same kind (same pgmap, or same provider); a run never continues
+ *	past the top of the physical address space to address 0
  * @RLIST_CPU_STEP_FOLIO: as above, also cut at folio boundaries; a provider
  *	range has no folio and is not cut
  * @RLIST_CPU_STEP_PAGE: as above, also cut at page boundaries (provider
@@ -553,9 +554,11 @@ struct rlist_dma {
  * @segment_boundary_mask: no segment crosses an address that is a multiple
  *	of @segment_boundary_mask + 1 (a power of two minus one; ~0 for none)
  * @min_align_mask: where a range is cut because of @max_segment_size, the
- *	cut falls on a multiple of @min_align_mask + 1 (a power of two minus
- *	one, no larger than @max_segment_size), so that segments that start at
- *	a cut are aligned; 0 for none
+ *	cut falls on a multiple of @min_align_mask + 1, so that segments that
+ *	start at a cut are aligned; 0 for none.  A power of two minus one, as
+ *	dma_get_min_align_mask() gives it, whose alignment @min_align_mask + 1
+ *	is no larger than @max_segment_size (else a segment that starts
+ *	aligned could not be cut on the next aligned address)
  *
  * Segmentation is applied while iterating and never stored: the same list
  * can be walked for devices with different limits.
@@ -568,9 +571,16 @@ struct rlist_dma_segmentation {
 
 /**
  * enum rlist_dma_step - how a DMA iterator cuts the ranges
- * @RLIST_DMA_STEP_RANGE: maximal DMA-contiguous ranges of the same type
- * @RLIST_DMA_STEP_SEGMENT: ranges cut to a struct rlist_dma_segmentation
- * @RLIST_DMA_STEP_BLOCK: aligned hardware blocks of a fixed size
+ * @RLIST_DMA_STEP_RANGE: maximal DMA-contiguous ranges: ranges that touch in
+ *	DMA space are one range whatever their entry type (relative or
+ *	absolute) and, in identity mode, whatever provider or pgmap their
+ *	memory belongs to, so two ranges the walk yields never touch; a range
+ *	that ends at the top of the DMA address space is not continued by
+ *	one at address 0
+ * @RLIST_DMA_STEP_SEGMENT: the ranges of %RLIST_DMA_STEP_RANGE cut to a
+ *	struct rlist_dma_segmentation
+ * @RLIST_DMA_STEP_BLOCK: the ranges of %RLIST_DMA_STEP_RANGE cut into the
+ *	aligned hardware blocks of a fixed size that they touch
  */
 enum rlist_dma_step {
 	RLIST_DMA_STEP_RANGE,
@@ -587,7 +597,6 @@ enum rlist_dma_step {
  * @pos: byte position of the first byte of the piece in the list
  * @__rd: the list; NULL once the iteration is over
  * @__step: an &enum rlist_dma_step
- * @__type: entry type of the current range
  * @__src: where the ranges are read from (lib/rlist/rlist_dma.c)
  * @__seg: the segmentation, for %RLIST_DMA_STEP_SEGMENT
  * @__blocksz: the block size, for %RLIST_DMA_STEP_BLOCK
@@ -599,7 +608,6 @@ enum rlist_dma_step {
  * @__next: look-ahead range, used to merge contiguous ranges
  * @__next.addr: its DMA address
  * @__next.len: its length
- * @__next.type: its type
  * @__s: storage cursor
  * @__s.rl: over the list's own entries
  * @__s.cpu: over the CPU list, in identity mode (@__s.rl over its
@@ -611,7 +619,6 @@ struct rlist_dma_iter {
 	u64 pos;
 	const struct rlist_dma *__rd;
 	u8 __step;
-	u8 __type;
 	u8 __src;
 	const struct rlist_dma_segmentation *__seg;
 	u64 __blocksz;
@@ -622,7 +629,6 @@ struct rlist_dma_iter {
 	struct {
 		dma_addr_t addr;
 		u64 len;
-		u8 type;
 	} __next;
 	union {
 		struct rlist_iter rl;
@@ -771,6 +777,9 @@ __rlist_dma_iter_next(struct rlist_dma_iter *it)
  * rlist_dma_for_each_range() - walk maximal DMA-contiguous ranges
  * @rd: the list
  * @it: a struct rlist_dma_iter
+ *
+ * Ranges that touch in DMA space are walked as one, whatever their types or
+ * providers (see %RLIST_DMA_STEP_RANGE): no two ranges of the walk touch.
  */
 #define rlist_dma_for_each_range(rd, it)				\
 	for (struct rlist_dma_iter *__rdi = __rlist_dma_iter_start(it, rd, NULL); \

@@ -264,17 +264,89 @@ int rlist_append(struct rlist *rl, const struct rlist_entry *e,
 }
 EXPORT_SYMBOL_GPL(rlist_append);
 
-/*
- * The slow path of rl_append_reserved(): @e opens a new chunk (or is the
- * first entry).  The room was reserved, so this cannot fail.
+/**
+ * __rl_append_reserved() - the slow path of rl_append_reserved()
+ * @rl: the list
+ * @e: the entry, which opens a new chunk (or is the first entry)
+ *
+ * Takes the next chunk from the reservation; should the reservation fall
+ * short, allocates one without sleeping.
+ *
+ * Context: any context.
+ * Return: 0, or -ENOMEM (the list is unchanged) if no chunk could be had.
  */
-void __rl_append_reserved(struct rlist *rl, const struct rlist_entry *e)
+int __rl_append_reserved(struct rlist *rl, const struct rlist_entry *e)
 {
-	if (WARN_ON_ONCE(rl_add(rl, e, GFP_ATOMIC | __GFP_NOWARN)))
-		return;
+	int ret = rl_add(rl, e, GFP_ATOMIC | __GFP_NOWARN);
+
+	if (ret)
+		return ret;
 	rl->__nr_entries++;
 	rl->__length += e->length;
+	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(__rl_append_reserved);
+
+/**
+ * rl_mark() - record the end of a list
+ * @rl: the list
+ * @m: filled with what rl_rewind() needs
+ *
+ * Context: any context.
+ */
+void rl_mark(const struct rlist *rl, struct rl_mark *m)
+{
+	const struct rlist_chunk *c;
+
+	m->nr_entries = rl->__nr_entries;
+	m->length = rl->__length;
+	m->nr_chunks = rl->__nr_chunks;
+	m->last = rl->__last;
+	if (!rl->__nr_chunks) {
+		memcpy(m->words, rl->__inl, sizeof(m->words));
+		return;
+	}
+	/* The last entry ends the last chunk, which is never empty. */
+	c = rl->__dir[rl->__nr_chunks - 1];
+	m->chunk_words = c->nr_words;
+	m->chunk_entries = c->nr_entries;
+	memcpy(m->words, &c->words[rl->__last],
+	       (c->nr_words - rl->__last) * sizeof(u32));
+}
+EXPORT_SYMBOL_IF_KUNIT(rl_mark);
+
+/**
+ * rl_rewind() - undo the appends made since rl_mark()
+ * @rl: the list, only appended to since @m was recorded
+ * @m: from rl_mark()
+ *
+ * The list holds exactly what it held at rl_mark(), the last entry as it
+ * was before any merge.  Chunks opened since become spare chunks again, in
+ * place, for later appends, until rlist_append_end() or rlist_destroy()
+ * frees them.
+ *
+ * Context: any context.
+ */
+void rl_rewind(struct rlist *rl, const struct rl_mark *m)
+{
+	struct rlist_chunk *c;
+
+	rl->__nr_spare += rl->__nr_chunks - m->nr_chunks;
+	rl->__nr_chunks = m->nr_chunks;
+	if (m->nr_chunks) {
+		c = rl->__dir[m->nr_chunks - 1];
+		memcpy(&c->words[m->last], m->words,
+		       (m->chunk_words - m->last) * sizeof(u32));
+		c->nr_words = m->chunk_words;
+		c->nr_entries = m->chunk_entries;
+	} else {
+		memcpy(rl->__inl, m->words, sizeof(rl->__inl));
+	}
+	rl->__last = m->last;
+	rl->__nr_entries = m->nr_entries;
+	rl->__length = m->length;
+}
+EXPORT_SYMBOL_IF_KUNIT(rl_rewind);
 
 /**
  * rlist_preload() - reserve room so that appends cannot fail
@@ -320,6 +392,10 @@ int __rlist_preload_words(struct rlist *rl, unsigned long nr_words,
 	unsigned long room = 0;
 	int ret;
 
+	/* Lets tests make the reservation fall short. */
+	KUNIT_STATIC_STUB_REDIRECT(__rlist_preload_words, rl, nr_words,
+				   max_words, gfp);
+
 	if (rl->__flags & RLIST_F_FINISHED)
 		return -EINVAL;
 	/* A merge may move the last entry to a new chunk. */
@@ -351,6 +427,7 @@ int __rlist_preload_words(struct rlist *rl, unsigned long nr_words,
 	}
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(__rlist_preload_words);
 
 static void rl_free_spares(struct rlist *rl)
 {
@@ -364,12 +441,21 @@ static void rl_free_spares(struct rlist *rl)
  * rlist_append_end() - end appending to a list
  * @rl: the list
  *
- * Releases what rlist_preload() reserved and was not used.  Further appends
- * fail with -EINVAL; the list is read-only until it is destroyed.
+ * Releases what rlist_preload() reserved and was not used, and the chunk
+ * directory too when no chunk is left (an empty or one-entry list, whose
+ * entry is kept inside struct rlist): rlist_memory() is then 0.  Further
+ * appends fail with -EINVAL; the list is read-only until it is destroyed.
+ *
+ * Context: any context.
  */
 void rlist_append_end(struct rlist *rl)
 {
 	rl_free_spares(rl);
+	if (!rl->__nr_chunks && rl->__dir) {
+		rlist_mem_free((void **)&rl->__dir, 1);
+		rl->__dir = NULL;
+		rl->__dir_size = 0;
+	}
 	rl->__flags |= RLIST_F_FINISHED;
 }
 EXPORT_SYMBOL_GPL(rlist_append_end);
@@ -396,8 +482,10 @@ EXPORT_SYMBOL_GPL(rlist_destroy);
  * rlist_memory() - memory a list uses besides struct rlist itself
  * @rl: the list
  *
+ * Context: any context.
  * Return: bytes allocated for chunks (including preloaded ones) and for the
- * chunk directory; 0 for an empty or one-entry list.
+ * chunk directory; 0 for an empty or one-entry list without a reservation
+ * (never preloaded, or ended with rlist_append_end()).
  */
 size_t rlist_memory(const struct rlist *rl)
 {

@@ -32,11 +32,13 @@ static struct page *rc_phys_page(phys_addr_t phys)
  * Can the element at @next (provider @nprov) continue a range that ends right
  * before @end?  Struct-page memory must also share the pgmap, so that the
  * pgmap of a range's first page describes all of it (as for scatterlist).
+ * An @end of 0 is a range that ends at the top of the address space: nothing
+ * continues it, not even an element at 0.
  */
 static bool rc_continues(phys_addr_t end, u32 prov, phys_addr_t next,
 			 u32 nprov)
 {
-	if (end != next || prov != nprov)
+	if (!end || end != next || prov != nprov)
 		return false;
 	return prov || zone_device_pages_have_same_pgmap(rc_phys_page(end - 1),
 							  rc_phys_page(next));
@@ -207,16 +209,23 @@ static unsigned int rc_pages_words(struct page **pages, unsigned long npages,
  * one to size the reservation and one to append each run at once.  The list
  * takes over one pin per page.
  *
+ * Context: whatever @gfp allows; once the room is reserved, the appends
+ * allocate nothing (should the reservation fall short, a chunk is allocated
+ * without sleeping, and if none can be had the call fails as a whole).
  * Return: 0; -EINVAL for a list that is not native or was ended; -EOVERFLOW
  * if the list would pass U64_MAX bytes; -ENOMEM.  On error nothing is
- * appended.
+ * appended: the list, its length and its flags are as before, and the pins
+ * of @pages stay the caller's.
  */
 int rlist_cpu_append_pages(struct rlist_cpu *rc, struct page **pages,
 			   unsigned long npages, gfp_t gfp)
 {
 	struct rlist_entry e = { .type = RLIST_CPU_TYPE_PAGE };
 	unsigned long i, j, first, nr_words;
+	u64 length = rc->__length;
+	u8 flags = rc->__flags;
 	unsigned int max_words;
+	struct rl_mark mark;
 	int ret;
 
 	if (rc->__storage != RLIST_CPU_RLIST)
@@ -230,11 +239,12 @@ int rlist_cpu_append_pages(struct rlist_cpu *rc, struct page **pages,
 	ret = __rlist_preload_words(&rc->__rl, nr_words, max_words, gfp);
 	if (ret)
 		return ret;
+	rl_mark(&rc->__rl, &mark);
 	j = rc_pages_run(pages, 1, npages);
 	/* The first run may continue the last entry. */
 	ret = rc_append(rc, page_to_phys(pages[0]), (u64)j << PAGE_SHIFT, 0,
 			gfp);
-	if (WARN_ON_ONCE(ret))
+	if (ret)
 		return ret;
 	/* The others are maximal runs: new entries, page aligned. */
 	first = j;
@@ -242,12 +252,21 @@ int rlist_cpu_append_pages(struct rlist_cpu *rc, struct page **pages,
 		j = rc_pages_run(pages, i + 1, npages);
 		e.base = page_to_phys(pages[i]);
 		e.length = (u64)(j - i) << PAGE_SHIFT;
-		rl_append_reserved(&rc->__rl, &e, rl_entry_words(&e));
+		/* Fails only if the reservation fell short: undo it all. */
+		ret = rl_append_reserved(&rc->__rl, &e, rl_entry_words(&e));
+		if (ret)
+			goto undo;
 		if (is_pci_p2pdma_page(pages[i]))
 			rc->__flags |= RLIST_CPU_MAY_P2P;
 	}
 	rc->__length += (u64)(npages - first) << PAGE_SHIFT;
 	return 0;
+
+undo:
+	rl_rewind(&rc->__rl, &mark);
+	rc->__length = length;
+	rc->__flags = flags;
+	return ret;
 }
 EXPORT_SYMBOL_GPL(rlist_cpu_append_pages);
 

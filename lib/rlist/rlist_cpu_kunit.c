@@ -205,7 +205,9 @@ struct ref {
 /*
  * Independent reference merger: consecutive pieces merge when they touch
  * physically and are of the same kind (same provider, or both memory with a
- * struct page: the pool only has ordinary memory, so one pgmap).
+ * struct page: the pool only has ordinary memory, so one pgmap).  A piece at
+ * address 0 continues nothing: only a range ending at the top of the
+ * address space ends right before it.
  */
 static struct ref *ref_build(struct kunit *test, const struct model *m)
 {
@@ -219,7 +221,7 @@ static struct ref *ref_build(struct kunit *test, const struct model *m)
 		const struct piece *p = &m->p[i];
 		struct ref_range *last = ref->n ? &ref->r[ref->n - 1] : NULL;
 
-		if (last && last->prov == p->prov &&
+		if (last && last->prov == p->prov && p->phys &&
 		    last->phys + last->len == p->phys) {
 			last->len += p->len;
 		} else {
@@ -266,7 +268,8 @@ static bool ref_pagelist(const struct model *m)
 	for (i = 1; i < m->n; i++) {
 		const struct piece *a = &m->p[i - 1], *b = &m->p[i];
 
-		if (a->prov == b->prov && a->phys + a->len == b->phys)
+		if (a->prov == b->prov && b->phys &&
+		    a->phys + a->len == b->phys)
 			continue;
 		if (!PAGE_ALIGNED(a->phys + a->len) || !PAGE_ALIGNED(b->phys))
 			return false;
@@ -1597,6 +1600,146 @@ static void rlist_cpu_test_append_pages_all_or_nothing(struct kunit *test)
 	__free_pages(page, 4);
 }
 
+/*
+ * append_pages() with a reservation that falls short: an append that finds
+ * no room and no memory fails the whole call with -ENOMEM, leaving the list
+ * as it was (also the last entry the first run merged into), never dropping
+ * a run silently.
+ */
+static void rlist_cpu_test_append_pages_short_reserve(struct kunit *test)
+{
+	struct rlist_kunit_alloc a = { .fail_at = -1 };
+	struct page **pages = kunit_kcalloc(test, 256, sizeof(*pages),
+					    GFP_KERNEL);
+	struct page *page = alloc_pages(GFP_KERNEL, 4);
+	unsigned int i, merge, failures = 0;
+	struct rlist_cpu rc;
+	long k;
+	u64 phys;
+	int ret;
+
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	phys = PFN_PHYS(page_to_pfn(page));
+	rlist_kunit_alloc_track(test, &a);
+	rlist_kunit_no_reserve(test);
+	for (merge = 0; merge < 2; merge++) {
+		/*
+		 * 256 pages, no two neighbours contiguous; with @merge the
+		 * first one continues the list's only page.
+		 */
+		pages[0] = page + 1;
+		for (i = 1; i < 256; i++)
+			pages[i] = page + (i * 7) % 16;
+		for (k = 0; k < 100; k++) {
+			u64 len = merge ? PAGE_SIZE : 10;
+			unsigned int flags;
+
+			a.allocs = 0;
+			a.frees = 0;
+			a.attempts = 0;
+			a.fail_at = -1;
+			rlist_cpu_init(&rc);
+			KUNIT_ASSERT_EQ(test,
+					rlist_cpu_append_page(&rc, page, 0, len,
+							      GFP_KERNEL), 0);
+			flags = rlist_cpu_flags(&rc);
+			a.attempts = 0;
+			a.fail_at = k;
+			ret = rlist_cpu_append_pages(&rc, pages, 256,
+						     GFP_KERNEL);
+			if (ret) {
+				failures++;
+				KUNIT_EXPECT_EQ(test, ret, -ENOMEM);
+				expect_one_range(test, &rc, phys, len, 0);
+				KUNIT_EXPECT_EQ(test, rlist_cpu_flags(&rc),
+						flags);
+				KUNIT_EXPECT_EQ(test, rlist_nr_entries(&rc.__rl),
+						1);
+				/* the list takes appends again */
+				a.fail_at = -1;
+				ret = rlist_cpu_append_pages(&rc, pages, 256,
+							     GFP_KERNEL);
+				KUNIT_EXPECT_EQ(test, ret, 0);
+			}
+			KUNIT_EXPECT_EQ(test, rlist_cpu_length(&rc),
+					len + 256 * PAGE_SIZE);
+			/* 256 runs, the first one merged with @merge */
+			KUNIT_EXPECT_EQ(test, rlist_nr_entries(&rc.__rl),
+					257 - merge);
+			rlist_cpu_destroy(&rc, 0);
+			RLIST_KUNIT_EXPECT_NO_LEAK(test, &a);
+			if (a.fail_at >= 0 && a.attempts <= k)
+				break;
+			if (test->status == KUNIT_FAILURE)
+				break;
+		}
+		KUNIT_EXPECT_LT(test, k, 100);
+	}
+	/* chunks opened past the reservation were failed */
+	KUNIT_EXPECT_GT(test, failures, 2);
+	__free_pages(page, 4);
+}
+
+/*
+ * A provider range that ends at the top of the physical address space and
+ * one of the same provider at address 0 are two ranges for every step, as
+ * they are two entries of the storage.
+ */
+static void rlist_cpu_test_no_merge_across_top(struct kunit *test)
+{
+	static const struct {
+		u64 phys, len, pos;
+	} want[] = {
+		{ 0xfffffffffffff000ULL, 0x1000, 0 }, { 0, 0x1000, 0x1000 },
+	};
+	static const enum rlist_cpu_step steps[] = {
+		RLIST_CPU_STEP_RANGE, RLIST_CPU_STEP_FOLIO, RLIST_CPU_STEP_PAGE,
+	};
+	struct rlist_cpu_iter it;
+	struct rlist_cpu rc;
+	unsigned int s, i;
+
+	rlist_cpu_init(&rc);
+	KUNIT_ASSERT_EQ(test, rlist_cpu_append_phys(&rc, 0xfffffffffffff000ULL,
+						    0x1000, 1, GFP_KERNEL), 0);
+	KUNIT_ASSERT_EQ(test, rlist_cpu_append_phys(&rc, 0, 0x1000, 1,
+						    GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, rlist_nr_entries(&rc.__rl), 2);
+	KUNIT_EXPECT_EQ(test, rlist_cpu_length(&rc), 0x2000);
+	KUNIT_EXPECT_EQ(test, rlist_cpu_flags(&rc),
+			RLIST_CPU_PAGELIST | RLIST_CPU_MAY_P2P);
+	for (s = 0; s < ARRAY_SIZE(steps); s++) {
+		i = 0;
+		for (rlist_cpu_iter_start(&it, &rc, steps[s]);
+		     rlist_cpu_iter_valid(&it); rlist_cpu_iter_next(&it)) {
+			KUNIT_ASSERT_LT_MSG(test, i, ARRAY_SIZE(want),
+					    "step %u: extra piece at %llu", s,
+					    it.pos);
+			KUNIT_EXPECT_EQ_MSG(test, (u64)it.phys, want[i].phys,
+					    "step %u piece %u", s, i);
+			KUNIT_EXPECT_EQ_MSG(test, it.len, want[i].len,
+					    "step %u piece %u", s, i);
+			KUNIT_EXPECT_EQ_MSG(test, it.pos, want[i].pos,
+					    "step %u piece %u", s, i);
+			KUNIT_EXPECT_EQ_MSG(test, it.provider, 1,
+					    "step %u piece %u", s, i);
+			i++;
+		}
+		KUNIT_EXPECT_EQ_MSG(test, i, ARRAY_SIZE(want), "step %u", s);
+	}
+	/* a seek into the first range stops at the top */
+	KUNIT_ASSERT_TRUE(test, rlist_cpu_iter_seek(&it, &rc, 0x800,
+						    RLIST_CPU_STEP_RANGE));
+	KUNIT_EXPECT_EQ(test, (u64)it.phys, 0xfffffffffffff800ULL);
+	KUNIT_EXPECT_EQ(test, it.len, 0x800);
+	KUNIT_ASSERT_TRUE(test, rlist_cpu_iter_next(&it));
+	KUNIT_EXPECT_EQ(test, (u64)it.phys, 0);
+	KUNIT_EXPECT_EQ(test, it.len, 0x1000);
+	KUNIT_EXPECT_EQ(test, it.pos, 0x1000);
+	rlist_cpu_destroy(&rc, 0);
+}
+
 /* Allocations to build @pages into a list, @batch pages per append_pages(). */
 static long append_pages_allocs(struct kunit *test, struct rlist_kunit_alloc *a,
 				struct page **pages, unsigned int npages,
@@ -1874,12 +2017,14 @@ static struct kunit_case rlist_cpu_test_cases[] = {
 	KUNIT_CASE(rlist_cpu_test_single_entry),
 	KUNIT_CASE(rlist_cpu_test_merge_rules),
 	KUNIT_CASE(rlist_cpu_test_large_provider_ranges),
+	KUNIT_CASE(rlist_cpu_test_no_merge_across_top),
 	KUNIT_CASE(rlist_cpu_test_page_array_model),
 	KUNIT_CASE(rlist_cpu_test_unaligned_model),
 	KUNIT_CASE(rlist_cpu_test_aligned_model),
 	KUNIT_CASE(rlist_cpu_test_provider_model),
 	KUNIT_CASE(rlist_cpu_test_alloc_failure_every_point),
 	KUNIT_CASE(rlist_cpu_test_append_pages_all_or_nothing),
+	KUNIT_CASE(rlist_cpu_test_append_pages_short_reserve),
 	KUNIT_CASE(rlist_cpu_test_append_pages_exact),
 	KUNIT_CASE(rlist_cpu_test_preload_then_atomic_append),
 	KUNIT_CASE(rlist_cpu_test_pins_native),

@@ -178,7 +178,6 @@ static __always_inline void rd_fetch(struct rlist_dma_iter *it)
 			return;
 		it->__next.addr = ci->phys;
 		it->__next.len = ci->len;
-		it->__next.type = RLIST_DMA_ABSOLUTE;
 		rlist_cpu_iter_next(ci);
 	} else {
 		struct rlist_iter *ri = &it->__s.rl;
@@ -187,12 +186,9 @@ static __always_inline void rd_fetch(struct rlist_dma_iter *it)
 			return;
 		it->__next.addr = ri->entry.base;
 		it->__next.len = ri->entry.length;
-		it->__next.type = RLIST_DMA_ABSOLUTE;
-		if (it->__src == RD_SRC_LIST) {
-			if (ri->entry.type == RLIST_DMA_RELATIVE)
-				it->__next.addr += rd->__base;
-			it->__next.type = ri->entry.type;
-		}
+		if (it->__src == RD_SRC_LIST &&
+		    ri->entry.type == RLIST_DMA_RELATIVE)
+			it->__next.addr += rd->__base;
 		rlist_iter_next(ri);
 	}
 	it->__have_next = true;
@@ -220,24 +216,27 @@ static __always_inline void rd_set_piece(struct rlist_dma_iter *it)
 }
 
 /*
- * Make the look-ahead the current range, merging what continues it.  The
- * CPU iterator's ranges are already maximal.
+ * Make the look-ahead the current range, merging what continues it in DMA
+ * space, whatever its type (relative or absolute) or, in identity mode, its
+ * provider or pgmap: every walk cuts the same maximal ranges, so that a
+ * block walk never meets a block twice.  Nothing continues a range that
+ * ends at the top of the address space (its end wraps to 0).
  */
 static __always_inline bool rd_load_range(struct rlist_dma_iter *it)
 {
+	dma_addr_t end;
+
 	if (!it->__have_next) {
 		it->__rd = NULL;
 		return false;
 	}
 	it->__raddr = it->__next.addr;
 	it->__rlen = it->__next.len;
-	it->__type = it->__next.type;
 	it->__roff = 0;
 	for (;;) {
 		rd_fetch(it);
-		if (!it->__have_next || it->__src == RD_SRC_CPU ||
-		    it->__next.type != it->__type ||
-		    it->__raddr + it->__rlen != it->__next.addr)
+		end = it->__raddr + it->__rlen;
+		if (!it->__have_next || !end || end != it->__next.addr)
 			break;
 		it->__rlen += it->__next.len;
 	}
@@ -272,10 +271,12 @@ static bool rd_iter_start(struct rlist_dma_iter *it, const struct rlist_dma *rd,
  * rlist_dma_iter_start() - walk a DMA list by ranges or segments
  * @it: the iterator
  * @rd: the list
- * @seg: NULL for maximal DMA-contiguous ranges of the same type, or the
+ * @seg: NULL for maximal DMA-contiguous ranges (%RLIST_DMA_STEP_RANGE: those
+ *	that touch are one range, whatever their types or providers), or the
  *	segmentation to cut them to; it must pass
  *	rlist_dma_segmentation_check() and stay valid during the walk
  *
+ * Context: any context.
  * Return: false if the list is empty or @seg is invalid.
  */
 bool rlist_dma_iter_start(struct rlist_dma_iter *it,
@@ -298,11 +299,17 @@ EXPORT_SYMBOL_GPL(rlist_dma_iter_start);
  * @rd: the list
  * @blocksz: block size, a power of two
  *
- * Each range [a, a + l) yields the blocks ALIGN_DOWN(a, @blocksz), ... that
- * it touches: @it->addr is the block's aligned address, @it->len the bytes of
- * the range in it.  With a block size from rlist_dma_find_best_blocksz(), no
- * block is shared by two ranges.
+ * Each maximal DMA-contiguous range [a, a + l) (%RLIST_DMA_STEP_RANGE: ranges
+ * that touch are one, whatever their types or providers) yields the blocks
+ * ALIGN_DOWN(a, @blocksz), ... that it touches: @it->addr is the block's
+ * aligned address, @it->len the bytes of the range in it.  A block is thus
+ * yielded in two pieces only if two ranges that do not touch share it.  With
+ * a block size that rlist_dma_find_best_blocksz() returned for a HW virtual
+ * address hwva, that never happens: the walk yields exactly
+ * rlist_dma_num_blocks(@rd, @blocksz, hwva) blocks, the k-th holding the
+ * bytes of the k-th @blocksz block of [hwva, hwva + length).
  *
+ * Context: any context.
  * Return: false if the list is empty or @blocksz is not a power of two.
  */
 bool rlist_dma_block_start(struct rlist_dma_iter *it,
@@ -361,9 +368,12 @@ EXPORT_SYMBOL_GPL(rlist_dma_nr_segments);
  * @rc: the list
  * @seg: the segmentation, applied to physical addresses
  *
- * What a device would see if it used physical addresses: the yardstick for
- * rlist_dma_segmentation_ok().
+ * What a device would see if it used physical addresses (the segments of
+ * the identity view of @rc: its maximal physically contiguous ranges,
+ * whatever providers or pgmaps they belong to, see %RLIST_DMA_STEP_RANGE):
+ * the yardstick for rlist_dma_segmentation_ok().
  *
+ * Context: any context.
  * Return: the number of segments, or -EINVAL for an invalid @seg.
  */
 long rlist_cpu_nr_segments(const struct rlist_cpu *rc,
@@ -371,7 +381,6 @@ long rlist_cpu_nr_segments(const struct rlist_cpu *rc,
 {
 	struct rlist_dma view;
 
-	/* The identity view walks exactly the CPU list's ranges. */
 	rlist_dma_init_identity(&view, rc);
 	return rlist_dma_nr_segments(&view, seg);
 }
@@ -409,11 +418,15 @@ EXPORT_SYMBOL_GPL(rlist_dma_segmentation_ok);
  *
  * The largest supported size S such that the list can be described as blocks
  * of S bytes in which HW virtual and DMA addresses agree: the low bits of
- * @hwva and of the DMA address agree at the start of every range, and every
- * discontinuity in DMA space falls on a multiple of S in HW VA space.  S is
- * also capped by the bits that change across [@hwva, @hwva + length).  The
- * same answer as ib_umem_find_best_pgsz() for a umem with this DMA list.
+ * @hwva and of the DMA address agree at the start of every maximal
+ * DMA-contiguous range (%RLIST_DMA_STEP_RANGE), and every discontinuity in
+ * DMA space (the start of each range but the first) falls on a multiple of S
+ * in HW VA space.  S is also capped by the bits that change across [@hwva,
+ * @hwva + length).  The same answer as ib_umem_find_best_pgsz() for a umem
+ * with this DMA list.  rlist_dma_for_each_block() with S then yields exactly
+ * rlist_dma_num_blocks(@rd, S, @hwva) blocks.
  *
+ * Context: any context.
  * Return: the block size, or 0 if none fits (or the list is empty, or the VA
  * range wraps).
  */
@@ -423,8 +436,6 @@ unsigned long rlist_dma_find_best_blocksz(const struct rlist_dma *rd,
 	u64 len = rlist_dma_length(rd);
 	struct rlist_dma_iter it;
 	unsigned long mask = 0;
-	dma_addr_t end = 0;
-	bool first = true;
 	unsigned int bits;
 	u64 last_va;
 	u64 va = hwva;
@@ -435,16 +446,15 @@ unsigned long rlist_dma_find_best_blocksz(const struct rlist_dma *rd,
 	if (bits < BITS_PER_LONG)
 		mask = pgsz_bitmap & GENMASK(BITS_PER_LONG - 1, bits);
 
+	/*
+	 * The walk merges what touches in DMA space, exactly as the block walk
+	 * does: every range after the first starts after a discontinuity.
+	 */
 	rlist_dma_for_each_range(rd, &it) {
-		/* Ranges that continue in DMA space are not a discontinuity. */
-		if (first || it.addr != end) {
-			mask |= it.addr ^ va;
-			if (!first)
-				mask |= va;
-		}
-		end = it.addr + it.len;
+		mask |= it.addr ^ va;
+		if (it.pos)
+			mask |= va;
 		va += it.len;
-		first = false;
 	}
 	if (mask)
 		pgsz_bitmap &= GENMASK(count_trailing_zeros(mask), 0);
@@ -458,17 +468,28 @@ EXPORT_SYMBOL_GPL(rlist_dma_find_best_blocksz);
  * @blocksz: block size, a power of two
  * @hwva: the hardware virtual address of the first byte of the list
  *
- * Return: the number of @blocksz blocks covering [@hwva, @hwva + length), or
- * 0 if @blocksz is not a power of two.
+ * Counts the @blocksz blocks that hold a byte of [@hwva, @hwva + length),
+ * up to the last block of the 64-bit space.  With a block size from
+ * rlist_dma_find_best_blocksz() for @hwva, rlist_dma_for_each_block() yields
+ * exactly that many blocks.
+ *
+ * Context: any context.
+ * Return: the number of blocks; 0 for an empty list, if @blocksz is not a
+ * power of two, or if the last byte would be past the top of the 64-bit
+ * space (the HW VA range wraps, as rlist_dma_find_best_blocksz() refuses).
  */
 u64 rlist_dma_num_blocks(const struct rlist_dma *rd, u64 blocksz, u64 hwva)
 {
 	u64 len = rlist_dma_length(rd);
+	unsigned int shift;
+	u64 last;
 
-	if (!rd_pow2(blocksz))
+	if (!len || !rd_pow2(blocksz) ||
+	    check_add_overflow(hwva, len - 1, &last))
 		return 0;
-	return (ALIGN(hwva + len, blocksz) - ALIGN_DOWN(hwva, blocksz)) >>
-	       ilog2(blocksz);
+	/* The blocks of the first and of the last byte, and those between. */
+	shift = ilog2(blocksz);
+	return (last >> shift) - (hwva >> shift) + 1;
 }
 EXPORT_SYMBOL_GPL(rlist_dma_num_blocks);
 

@@ -93,12 +93,29 @@ static void dmodel_add(struct dmodel *m, u64 addr, u64 len, u32 kind)
 	m->len += len;
 }
 
+/* How dref_build() merges the pieces of a model. */
+enum dref_how {
+	/*
+	 * CPU ranges (rlist_cpu_for_each_range()): contiguous pieces of the
+	 * same kind (provider id, 0 for memory).
+	 */
+	DREF_CPU,
+	/*
+	 * DMA ranges (RLIST_DMA_STEP_RANGE): pieces that touch in DMA space,
+	 * whatever their kind; relative pieces are moved by the base.
+	 */
+	DREF_DMA,
+	/* The DMA ranges of an identity view: the CPU pieces, as DREF_DMA. */
+	DREF_IDENTITY,
+};
+
 /*
- * Reference merge: same kind and contiguous; relative pieces are moved by
- * @base.
+ * Reference merge, from the kernel-doc of rlist_dma_step and rlist_cpu_step.
+ * A piece at address 0 never continues anything: the only range that ends
+ * right before it would end at the top of the address space.
  */
 static void dref_build(struct dref *ref, const struct dmodel *m, u64 base,
-		       bool dma)
+		       enum dref_how how)
 {
 	unsigned int i;
 	u32 kind = 0;
@@ -110,9 +127,10 @@ static void dref_build(struct dref *ref, const struct dmodel *m, u64 base,
 		u64 addr = p->addr;
 		struct drange *last = ref->n ? &ref->r[ref->n - 1] : NULL;
 
-		if (dma && p->kind == RLIST_DMA_RELATIVE)
+		if (how == DREF_DMA && p->kind == RLIST_DMA_RELATIVE)
 			addr += base;
-		if (last && kind == p->kind && last->addr + last->len == addr) {
+		if (last && (how != DREF_CPU || kind == p->kind) && addr &&
+		    last->addr + last->len == addr) {
 			last->len += p->len;
 		} else {
 			ref->r[ref->n++] = (struct drange){ addr, p->len,
@@ -452,7 +470,10 @@ static void rlist_dma_test_append_invalid(struct kunit *test)
 	rlist_dma_destroy(&rd);
 }
 
-/* Relative entries follow the base; relative and absolute never merge. */
+/*
+ * Relative entries follow the base; ranges that touch in DMA space are one
+ * range, whatever their types.
+ */
 static void rlist_dma_test_relative_absolute_base(struct kunit *test)
 {
 	static const struct drange before[] = {
@@ -461,9 +482,8 @@ static void rlist_dma_test_relative_absolute_base(struct kunit *test)
 		{ 0xd000 + 20100, 50, 16584 },
 	};
 	static const struct drange after[] = {
-		{ 0xd000, 12288, 0 }, { 0x10000, 4096, 12288 },
-		{ 0x13000, 100, 16384 }, { 0xd000 + 20000, 100, 16484 },
-		{ 0xd000 + 20100, 50, 16584 },
+		{ 0xd000, 16384, 0 }, { 0x13000, 100, 16384 },
+		{ 0xd000 + 20000, 150, 16484 },
 	};
 	struct rlist_dma_iter it;
 	struct rlist_dma rd;
@@ -498,8 +518,8 @@ static void rlist_dma_test_relative_absolute_base(struct kunit *test)
 	/*
 	 * Base 0xd000: the first relative range ends exactly where the first
 	 * absolute range starts, and the last absolute range starts exactly
-	 * where the last relative one ends: DMA-contiguous, but of different
-	 * types, so never merged.
+	 * where the last relative one ends: DMA-contiguous, so merged although
+	 * their types differ.
 	 */
 	rlist_dma_set_base(&rd, 0xd000);
 	i = 0;
@@ -544,7 +564,7 @@ static void rlist_dma_test_random_lists(struct kunit *test)
 			base = dgen_addr(&rs, false);
 			rlist_dma_set_base(&rd, base);
 		}
-		dref_build(ref, m, base, true);
+		dref_build(ref, m, base, DREF_DMA);
 		KUNIT_EXPECT_EQ(test, rlist_dma_length(&rd), m->len);
 		ok = check_dma_walk(test, "ranges", &rd, ref, NULL, 0);
 		for (j = 0; ok && j < 4; j++) {
@@ -595,7 +615,10 @@ static void rlist_dma_test_num_blocks(struct kunit *test)
 		u64 bs = 1ULL << rnd(&rs, 40), want;
 		int ret;
 
-		if (hwva + len < hwva)
+		/* sometimes the last byte at the top, or just below */
+		if (!rnd(&rs, 4))
+			hwva = -len - rnd(&rs, 3);
+		if (hwva + (len - 1) < hwva)
 			continue;
 		rlist_dma_init(&rd);
 		ret = rlist_dma_append_absolute(&rd, rnd64(&rs) >> 20, len,
@@ -694,7 +717,11 @@ static void gen_cpu_list(struct kunit *test, struct rnd_state *rs,
 	}
 }
 
-/* Segments of random CPU lists, and of their identity DMA views. */
+/*
+ * Segments of random CPU lists, and of their identity DMA views, which merge
+ * the CPU ranges of different providers that touch: the CPU list's segments
+ * are those of its identity view.
+ */
 static void rlist_dma_test_cpu_segments_and_identity(struct kunit *test)
 {
 	struct dmodel *m = kunit_kzalloc(test, sizeof(*m), GFP_KERNEL);
@@ -714,7 +741,7 @@ static void rlist_dma_test_cpu_segments_and_identity(struct kunit *test)
 		bool ok;
 
 		gen_cpu_list(test, &rs, m, &rc);
-		dref_build(ref, m, 0, false);
+		dref_build(ref, m, 0, DREF_IDENTITY);
 		a.attempts = 0;
 		rlist_dma_init_identity(&rd, &rc);
 		KUNIT_EXPECT_EQ(test, rlist_dma_length(&rd), m->len);
@@ -731,6 +758,9 @@ static void rlist_dma_test_cpu_segments_and_identity(struct kunit *test)
 					    seg.min_align_mask);
 			KUNIT_EXPECT_EQ(test, rlist_dma_nr_segments(&rd, &seg),
 					want);
+			KUNIT_EXPECT_TRUE(test,
+					  rlist_dma_segmentation_ok(&rc, &rd,
+								    &seg));
 			ok = check_dma_walk(test, "identity segments", &rd, ref,
 					    &seg, 0);
 		}
@@ -770,13 +800,13 @@ static void rlist_dma_test_segmentation_ok_random(struct kunit *test)
 		bool want;
 
 		gen_cpu_list(test, &rs, cm, &rc);
-		dref_build(cref, cm, 0, false);
+		dref_build(cref, cm, 0, DREF_IDENTITY);
 		dgen_list(&rs, dm, 0);
 		if (!dbuild(test, &rd, dm)) {
 			rlist_cpu_destroy(&rc, 0);
 			break;
 		}
-		dref_build(dref, dm, 0, true);
+		dref_build(dref, dm, 0, DREF_DMA);
 		nc = gen_seg_for(&rs, cref, &seg, MAX_WALK);
 		nd = ref_nr_segments(dref, &seg, 0);
 		want = nd <= nc;
@@ -928,7 +958,8 @@ static void rlist_dma_test_identity_storages(struct kunit *test)
 			break;
 		}
 		KUNIT_ASSERT_EQ(test, rlist_cpu_storage(&rc), kind);
-		dref_build(ref, m, 0, false);
+		/* no two ranges touch: the CPU and DMA ranges are the same */
+		dref_build(ref, m, 0, DREF_CPU);
 
 		a.allocs = 0;
 		a.frees = 0;
@@ -1108,7 +1139,7 @@ static void rlist_dma_test_find_best_blocksz(struct kunit *test)
 			  (pagelist ? DGEN_PAGELIST : 0));
 		if (!dbuild(test, &rd, m))
 			break;
-		dref_build(ref, m, 0, true);
+		dref_build(ref, m, 0, DREF_DMA);
 		nents = ib_sg_from_ref(&rs, ref, sg, 4096);
 		for (j = 0; j < 8; j++) {
 			unsigned long bm = gen_bitmap(&rs), got, want;
@@ -1247,7 +1278,7 @@ static void rlist_dma_test_alloc_failure(struct kunit *test)
 		}
 		/* the pieces appended so far, and only them */
 		m->n = n;
-		dref_build(ref, m, 0, true);
+		dref_build(ref, m, 0, DREF_DMA);
 		KUNIT_EXPECT_EQ(test, rlist_dma_length(&rd), ref->len);
 		check_dma_walk(test, "after -ENOMEM", &rd, ref, NULL, 0);
 		rlist_dma_destroy(&rd);
@@ -1257,6 +1288,300 @@ static void rlist_dma_test_alloc_failure(struct kunit *test)
 			break;
 	}
 	KUNIT_EXPECT_LT(test, k, 1000);
+}
+
+/* Piece @i of a walk is @want[@i] of @n; false past the end. */
+static bool expect_piece(struct kunit *test, const char *what,
+			 const struct rlist_dma_iter *it, unsigned int i,
+			 const struct drange *want, unsigned int n)
+{
+	if (i >= n) {
+		KUNIT_FAIL(test, "%s: extra piece {%#llx,%llu,pos %llu}", what,
+			   (u64)it->addr, it->len, it->pos);
+		return false;
+	}
+	KUNIT_EXPECT_EQ_MSG(test, it->addr, want[i].addr, "%s: piece %u", what,
+			    i);
+	KUNIT_EXPECT_EQ_MSG(test, it->len, want[i].len, "%s: piece %u", what, i);
+	KUNIT_EXPECT_EQ_MSG(test, it->pos, want[i].pos, "%s: piece %u", what, i);
+	return true;
+}
+
+/*
+ * The pieces of a range walk (@seg NULL) or a segment walk, or, if @bs is
+ * not 0, of a block walk both with rlist_dma_for_each_block() and with the
+ * iterator, against a table written from the kernel-doc.
+ */
+static void expect_pieces(struct kunit *test, const char *what,
+			  const struct rlist_dma *rd,
+			  const struct rlist_dma_segmentation *seg, u64 bs,
+			  const struct drange *want, unsigned int n)
+{
+	struct rlist_dma_iter it;
+	unsigned int i = 0;
+	bool more;
+
+	if (bs) {
+		rlist_dma_for_each_block(rd, bs, &it) {
+			if (!expect_piece(test, what, &it, i, want, n))
+				return;
+			i++;
+		}
+		KUNIT_EXPECT_EQ_MSG(test, i, n, "%s: number of blocks", what);
+		more = rlist_dma_block_start(&it, rd, bs);
+	} else {
+		more = rlist_dma_iter_start(&it, rd, seg);
+	}
+	for (i = 0; more; more = rlist_dma_iter_next(&it)) {
+		if (!expect_piece(test, what, &it, i, want, n))
+			return;
+		i++;
+	}
+	KUNIT_EXPECT_EQ_MSG(test, i, n, "%s: number of pieces", what);
+}
+
+/*
+ * A relative and an absolute range that touch once the base is set: one
+ * range, so the block walk with the best block size yields exactly
+ * num_blocks blocks, none of them twice.
+ */
+static void rlist_dma_test_blocks_across_types(struct kunit *test)
+{
+	static const struct drange range[] = { { 0x100000, 0x3000, 0 } };
+	static const struct drange blocks_4k[] = {
+		{ 0x100000, 0x1000, 0 }, { 0x101000, 0x1000, 0x1000 },
+		{ 0x102000, 0x1000, 0x2000 },
+	};
+	static const struct drange blocks_8k[] = {
+		{ 0x100000, 0x2000, 0 }, { 0x102000, 0x1000, 0x2000 },
+	};
+	static const struct drange segs[] = {
+		{ 0x100000, 0x2000, 0 }, { 0x102000, 0x1000, 0x2000 },
+	};
+	struct rlist_dma_segmentation seg = { 0x2000, ~0ULL, 0 };
+	struct rlist_dma rd;
+
+	rlist_dma_init(&rd);
+	KUNIT_ASSERT_EQ(test, rlist_dma_append_relative(&rd, 0, 0x1800,
+							GFP_KERNEL), 0);
+	KUNIT_ASSERT_EQ(test, rlist_dma_append_absolute(&rd, 0x101800, 0x1800,
+							GFP_KERNEL), 0);
+	rlist_dma_set_base(&rd, 0x100000);
+
+	expect_pieces(test, "ranges", &rd, NULL, 0, range, ARRAY_SIZE(range));
+	expect_pieces(test, "segments", &rd, &seg, 0, segs, ARRAY_SIZE(segs));
+	KUNIT_EXPECT_EQ(test, rlist_dma_nr_segments(&rd, &seg), 2);
+
+	KUNIT_EXPECT_EQ(test, rlist_dma_find_best_blocksz(&rd, SZ_4K,
+							  0x100000), SZ_4K);
+	KUNIT_EXPECT_EQ(test, rlist_dma_num_blocks(&rd, SZ_4K, 0x100000), 3);
+	expect_pieces(test, "4 KiB blocks", &rd, NULL, SZ_4K, blocks_4k,
+		      ARRAY_SIZE(blocks_4k));
+
+	KUNIT_EXPECT_EQ(test, rlist_dma_find_best_blocksz(&rd, SZ_4K | SZ_8K,
+							  0x100000), SZ_8K);
+	KUNIT_EXPECT_EQ(test, rlist_dma_num_blocks(&rd, SZ_8K, 0x100000), 2);
+	expect_pieces(test, "8 KiB blocks", &rd, NULL, SZ_8K, blocks_8k,
+		      ARRAY_SIZE(blocks_8k));
+	/* one 16 KiB block holds it all */
+	KUNIT_EXPECT_EQ(test, rlist_dma_find_best_blocksz(&rd, SZ_4K | SZ_8K |
+							  SZ_16K, 0x100000),
+			SZ_16K);
+	KUNIT_EXPECT_EQ(test, rlist_dma_num_blocks(&rd, SZ_16K, 0x100000), 1);
+	expect_pieces(test, "16 KiB blocks", &rd, NULL, SZ_16K, range,
+		      ARRAY_SIZE(range));
+	rlist_dma_destroy(&rd);
+}
+
+/*
+ * An identity view of two providers' ranges that touch: one DMA range,
+ * while the CPU list walks two ranges; its segments are those of the view.
+ */
+static void rlist_dma_test_identity_providers_touch(struct kunit *test)
+{
+	static const struct drange range[] = {
+		{ 0x200000000000ULL, 0x2000, 0 },
+	};
+	struct rlist_dma_segmentation seg = { U64_MAX, ~0ULL, 0 };
+	struct rlist_cpu_iter cit;
+	struct rlist_cpu rc;
+	struct rlist_dma rd;
+	unsigned int n = 0;
+
+	rlist_cpu_init(&rc);
+	KUNIT_ASSERT_EQ(test, rlist_cpu_append_phys(&rc, 0x200000000000ULL,
+						    0x1000, 1, GFP_KERNEL), 0);
+	KUNIT_ASSERT_EQ(test, rlist_cpu_append_phys(&rc, 0x200000001000ULL,
+						    0x1000, 2, GFP_KERNEL), 0);
+	rlist_cpu_for_each_range(&rc, &cit)
+		n++;
+	KUNIT_EXPECT_EQ(test, n, 2);
+
+	rlist_dma_init_identity(&rd, &rc);
+	expect_pieces(test, "identity ranges", &rd, NULL, 0, range,
+		      ARRAY_SIZE(range));
+	KUNIT_EXPECT_EQ(test, rlist_dma_find_best_blocksz(&rd, SZ_4K | SZ_8K,
+							  0x200000000000ULL),
+			SZ_8K);
+	KUNIT_EXPECT_EQ(test, rlist_dma_num_blocks(&rd, SZ_8K,
+						   0x200000000000ULL), 1);
+	expect_pieces(test, "identity 8 KiB blocks", &rd, NULL, SZ_8K, range,
+		      ARRAY_SIZE(range));
+	KUNIT_EXPECT_EQ(test, rlist_dma_nr_segments(&rd, &seg), 1);
+	KUNIT_EXPECT_EQ(test, rlist_cpu_nr_segments(&rc, &seg), 1);
+	KUNIT_EXPECT_TRUE(test, rlist_dma_segmentation_ok(&rc, &rd, &seg));
+	rlist_dma_destroy(&rd);
+	rlist_cpu_destroy(&rc, 0);
+}
+
+/*
+ * A range that ends at the top of the DMA address space is not continued by
+ * one at address 0: two ranges in every walk, absolute or in identity mode.
+ */
+static void rlist_dma_test_no_merge_across_top(struct kunit *test)
+{
+	static const struct drange ranges[] = {
+		{ 0xfffffffffffff000ULL, 0x1000, 0 }, { 0, 0x1000, 0x1000 },
+	};
+	static const struct drange blocks_8k[] = {
+		{ 0xffffffffffffe000ULL, 0x1000, 0 }, { 0, 0x1000, 0x1000 },
+	};
+	struct rlist_dma_segmentation seg = { U64_MAX, ~0ULL, 0 };
+	struct rlist_cpu rc;
+	struct rlist_dma rd;
+	unsigned int pass;
+
+	rlist_cpu_init(&rc);
+	KUNIT_ASSERT_EQ(test, rlist_cpu_append_phys(&rc, 0xfffffffffffff000ULL,
+						    0x1000, 1, GFP_KERNEL), 0);
+	KUNIT_ASSERT_EQ(test, rlist_cpu_append_phys(&rc, 0, 0x1000, 1,
+						    GFP_KERNEL), 0);
+	for (pass = 0; pass < 3; pass++) {
+		switch (pass) {
+		case 0:
+			rlist_dma_init(&rd);
+			KUNIT_ASSERT_EQ(test,
+					rlist_dma_append_absolute(&rd,
+								  0xfffffffffffff000ULL,
+								  0x1000, GFP_KERNEL),
+					0);
+			KUNIT_ASSERT_EQ(test,
+					rlist_dma_append_absolute(&rd, 0, 0x1000,
+								  GFP_KERNEL), 0);
+			break;
+		case 1:
+			/* the same as relative ranges, and of both types */
+			rlist_dma_init(&rd);
+			KUNIT_ASSERT_EQ(test,
+					rlist_dma_append_relative(&rd,
+								  0xfffffffffffff000ULL,
+								  0x1000, GFP_KERNEL),
+					0);
+			KUNIT_ASSERT_EQ(test,
+					rlist_dma_append_absolute(&rd, 0, 0x1000,
+								  GFP_KERNEL), 0);
+			rlist_dma_set_base(&rd, 0);
+			break;
+		default:
+			rlist_dma_init_identity(&rd, &rc);
+			break;
+		}
+		expect_pieces(test, "ranges", &rd, NULL, 0, ranges,
+			      ARRAY_SIZE(ranges));
+		expect_pieces(test, "segments", &rd, &seg, 0, ranges,
+			      ARRAY_SIZE(ranges));
+		KUNIT_EXPECT_EQ(test, rlist_dma_nr_segments(&rd, &seg), 2);
+		expect_pieces(test, "4 KiB blocks", &rd, NULL, SZ_4K, ranges,
+			      ARRAY_SIZE(ranges));
+		/* HW VA 0x1000: the range at 0 starts the second 8 KiB block */
+		KUNIT_EXPECT_EQ(test,
+				rlist_dma_find_best_blocksz(&rd, SZ_4K | SZ_8K,
+							    0x1000), SZ_8K);
+		KUNIT_EXPECT_EQ(test, rlist_dma_num_blocks(&rd, SZ_8K, 0x1000),
+				2);
+		expect_pieces(test, "8 KiB blocks", &rd, NULL, SZ_8K, blocks_8k,
+			      ARRAY_SIZE(blocks_8k));
+		rlist_dma_destroy(&rd);
+	}
+	KUNIT_EXPECT_EQ(test, rlist_cpu_nr_segments(&rc, &seg), 2);
+	rlist_cpu_destroy(&rc, 0);
+}
+
+/*
+ * num_blocks() counts the blocks holding a byte of [hwva, hwva + length):
+ * none for an empty list at any hwva, and up to the last block of the
+ * 64-bit space.
+ */
+static void rlist_dma_test_num_blocks_edges(struct kunit *test)
+{
+	struct rlist_dma rd;
+
+	rlist_dma_init(&rd);
+	KUNIT_EXPECT_EQ(test, rlist_dma_num_blocks(&rd, SZ_4K, 0), 0);
+	KUNIT_EXPECT_EQ(test, rlist_dma_num_blocks(&rd, SZ_4K, 0x1234), 0);
+	KUNIT_EXPECT_EQ(test, rlist_dma_num_blocks(&rd, 1, 0x1234), 0);
+	KUNIT_EXPECT_EQ(test, rlist_dma_num_blocks(&rd, 1ULL << 63, U64_MAX),
+			0);
+
+	/* two bytes */
+	KUNIT_ASSERT_EQ(test, rlist_dma_append_absolute(&rd, 0x1000, 2,
+							GFP_KERNEL), 0);
+	/* one in each half of the space */
+	KUNIT_EXPECT_EQ(test, rlist_dma_num_blocks(&rd, 1ULL << 63,
+						   (1ULL << 63) - 1), 2);
+	/* both in the upper half, the last one at the top */
+	KUNIT_EXPECT_EQ(test, rlist_dma_num_blocks(&rd, 1ULL << 63,
+						   U64_MAX - 1), 1);
+	KUNIT_EXPECT_EQ(test, rlist_dma_num_blocks(&rd, SZ_4K, U64_MAX - 1), 1);
+	KUNIT_EXPECT_EQ(test, rlist_dma_num_blocks(&rd, 1, U64_MAX - 1), 2);
+	KUNIT_EXPECT_EQ(test, rlist_dma_num_blocks(&rd, SZ_4K, U64_MAX - 4096),
+			2);
+	/* the last byte would be past the top: the HW VA range wraps */
+	KUNIT_EXPECT_EQ(test, rlist_dma_num_blocks(&rd, SZ_4K, U64_MAX), 0);
+	/* not a power of two */
+	KUNIT_EXPECT_EQ(test, rlist_dma_num_blocks(&rd, 0, 0), 0);
+	KUNIT_EXPECT_EQ(test, rlist_dma_num_blocks(&rd, 3, 0), 0);
+	rlist_dma_destroy(&rd);
+
+	/* the longest list: U64_MAX bytes */
+	KUNIT_ASSERT_EQ(test, rlist_dma_append_absolute(&rd, 0, U64_MAX,
+							GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, rlist_dma_num_blocks(&rd, 1, 0), U64_MAX);
+	KUNIT_EXPECT_EQ(test, rlist_dma_num_blocks(&rd, 1, 1), U64_MAX);
+	KUNIT_EXPECT_EQ(test, rlist_dma_num_blocks(&rd, 1, 2), 0);
+	KUNIT_EXPECT_EQ(test, rlist_dma_num_blocks(&rd, 1ULL << 63, 0), 2);
+	KUNIT_EXPECT_EQ(test, rlist_dma_num_blocks(&rd, SZ_4K, 1),
+			1ULL << 52);
+	rlist_dma_destroy(&rd);
+}
+
+/*
+ * The alignment min_align_mask + 1, not the mask, must fit in the maximum
+ * segment size: cuts made by the size then fall on its multiples, so the
+ * segments that start at a cut are aligned.
+ */
+static void rlist_dma_test_min_align_fits_segment(struct kunit *test)
+{
+	static const struct drange segs[] = {
+		{ 0x1800, 0x800, 0 }, { 0x2000, 0x1000, 0x800 },
+		{ 0x3000, 0x1000, 0x1800 }, { 0x4000, 0x800, 0x2800 },
+	};
+	struct rlist_dma_segmentation fits = { 0x1000, ~0ULL, 0xfff };
+	struct rlist_dma_segmentation mask_eq = { 0xfff, ~0ULL, 0xfff };
+	struct rlist_dma_segmentation past = { 0x1000, ~0ULL, 0x1fff };
+	struct rlist_dma rd;
+
+	rlist_dma_init(&rd);
+	KUNIT_ASSERT_EQ(test, rlist_dma_append_absolute(&rd, 0x1800, 0x3000,
+							GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, rlist_dma_segmentation_check(&fits), 0);
+	expect_pieces(test, "segments", &rd, &fits, 0, segs, ARRAY_SIZE(segs));
+	KUNIT_EXPECT_EQ(test, rlist_dma_nr_segments(&rd, &fits), 4);
+	/* the mask equals the maximum size: its alignment does not fit */
+	KUNIT_EXPECT_EQ(test, rlist_dma_segmentation_check(&mask_eq), -EINVAL);
+	KUNIT_EXPECT_EQ(test, rlist_dma_nr_segments(&rd, &mask_eq), -EINVAL);
+	KUNIT_EXPECT_EQ(test, rlist_dma_segmentation_check(&past), -EINVAL);
+	rlist_dma_destroy(&rd);
 }
 
 static struct kunit_case rlist_dma_test_cases[] = {
@@ -1272,6 +1597,11 @@ static struct kunit_case rlist_dma_test_cases[] = {
 	KUNIT_CASE(rlist_dma_test_identity_storages),
 	KUNIT_CASE(rlist_dma_test_find_best_blocksz),
 	KUNIT_CASE(rlist_dma_test_find_best_blocksz_edges),
+	KUNIT_CASE(rlist_dma_test_blocks_across_types),
+	KUNIT_CASE(rlist_dma_test_identity_providers_touch),
+	KUNIT_CASE(rlist_dma_test_no_merge_across_top),
+	KUNIT_CASE(rlist_dma_test_num_blocks_edges),
+	KUNIT_CASE(rlist_dma_test_min_align_fits_segment),
 	{}
 };
 

@@ -12,6 +12,8 @@
 #include <linux/mm.h>
 #include <linux/export.h>
 
+#include "rlist_internal.h"
+
 /* The GUP flags a caller may pass; FOLL_PIN is implied. */
 #define RLIST_GUP_FLAGS	(FOLL_WRITE | FOLL_LONGTERM | FOLL_PCI_P2PDMA)
 
@@ -47,18 +49,33 @@ static int rlist_gup_pin_append(struct rlist_cpu *rc, struct page **batch,
 
 /*
  * Add the ranges of @from at the end of @to, which has room reserved for
- * @nr_appends appends: cannot fail.  One append per folio-sized piece, so
- * that @to stores the pages exactly as a direct append would have.
+ * one append per folio-sized piece of @from, so that @to stores the pages
+ * exactly as a direct append would have.  Should the reservation fall short
+ * and memory run out, the appends are undone and the error returned: @to is
+ * then as before.
  */
-static void rlist_gup_splice(struct rlist_cpu *to, const struct rlist_cpu *from,
-			     gfp_t gfp)
+static int rlist_gup_splice(struct rlist_cpu *to, const struct rlist_cpu *from,
+			    gfp_t gfp)
 {
+	u64 length = to->__length;
+	u8 flags = to->__flags;
 	struct rlist_cpu_iter it;
+	struct rl_mark mark;
+	int ret;
 
-	rlist_cpu_for_each_folio(from, &it)
-		WARN_ON_ONCE(rlist_cpu_append_folio(to, rlist_cpu_iter_folio(&it),
-						    rlist_cpu_iter_folio_offset(&it),
-						    it.len, gfp));
+	rl_mark(&to->__rl, &mark);
+	rlist_cpu_for_each_folio(from, &it) {
+		ret = rlist_cpu_append_folio(to, rlist_cpu_iter_folio(&it),
+					     rlist_cpu_iter_folio_offset(&it),
+					     it.len, gfp);
+		if (ret) {
+			rl_rewind(&to->__rl, &mark);
+			to->__length = length;
+			to->__flags = flags;
+			return ret;
+		}
+	}
+	return 0;
 }
 
 /**
@@ -131,7 +148,7 @@ int rlist_cpu_pin_user(struct rlist_cpu *rc, unsigned long start, size_t len,
 			pieces++;
 		ret = rlist_cpu_preload(rc, pieces, gfp);
 		if (!ret)
-			rlist_gup_splice(rc, &tmp, gfp);
+			ret = rlist_gup_splice(rc, &tmp, gfp);
 		/* The pins moved to @rc, or are released below. */
 		rlist_cpu_destroy(&tmp, ret ? RLIST_CPU_UNPIN : 0);
 		return ret;

@@ -336,6 +336,73 @@ static void rlist_gup_test_nomem(struct kunit *test)
 	RLIST_KUNIT_EXPECT_NO_LEAK(test, &a);
 }
 
+/*
+ * The same with reservations that fall short, so that appends meant to use
+ * reserved room allocate (rlist_kunit_no_reserve()): a failure there fails
+ * the whole call, every page it pinned is unpinned, the list is as before.
+ */
+static void rlist_gup_test_short_reserve(struct kunit *test)
+{
+	unsigned long addr = map_anon(test, GUP_PAGES);
+	struct rlist_kunit_alloc a = { .fail_at = -1 };
+	struct page **pages;
+	long attempts, k, failed = 0;
+	struct rlist_cpu rc;
+	struct snap before;
+	int nonempty;
+	int ret;
+
+	pages = ref_pin(test, addr, GUP_PAGES, FOLL_WRITE);
+	rlist_kunit_alloc_track(test, &a);
+	rlist_kunit_no_reserve(test);
+	for (nonempty = 0; nonempty < 2; nonempty++) {
+		rlist_cpu_init(&rc);
+		if (nonempty) {
+			KUNIT_ASSERT_EQ(test,
+					rlist_cpu_pin_user(&rc, addr, PAGE_SIZE,
+							   FOLL_WRITE,
+							   GFP_KERNEL), 0);
+		}
+		a.attempts = 0;
+		KUNIT_ASSERT_EQ(test,
+				rlist_cpu_pin_user(&rc, addr, GUP_PAGES * PAGE_SIZE,
+						   FOLL_WRITE, GFP_KERNEL), 0);
+		attempts = a.attempts;
+		if (!nonempty)
+			expect_same_ranges(test, &rc, pages, GUP_PAGES);
+		rlist_cpu_unpin(&rc, false);
+
+		for (k = 0; k < attempts; k++) {
+			rlist_cpu_init(&rc);
+			if (nonempty) {
+				KUNIT_ASSERT_EQ(test,
+						rlist_cpu_pin_user(&rc, addr,
+								   PAGE_SIZE,
+								   FOLL_WRITE,
+								   GFP_KERNEL),
+						0);
+			}
+			take_snap(&rc, &before);
+			a.attempts = 0;
+			a.fail_at = k;
+			ret = rlist_cpu_pin_user(&rc, addr, GUP_PAGES * PAGE_SIZE,
+						 FOLL_WRITE, GFP_KERNEL);
+			a.fail_at = -1;
+			KUNIT_EXPECT_EQ_MSG(test, ret, -ENOMEM,
+					    "allocation %ld of %ld failed", k,
+					    attempts);
+			failed++;
+			expect_snap(test, &rc, &before);
+			KUNIT_EXPECT_EQ(test, pins_of(pages[0]), 1 + nonempty);
+			expect_pins(test, pages + 1, GUP_PAGES - 1, 1);
+			rlist_cpu_unpin(&rc, false);
+		}
+	}
+	unpin_user_pages(pages, GUP_PAGES);
+	RLIST_KUNIT_EXPECT_NO_LEAK(test, &a);
+	kunit_info(test, "%ld allocations failed in turn\n", failed);
+}
+
 static void rlist_gup_test_invalid(struct kunit *test)
 {
 	unsigned long addr = map_anon(test, 4);
@@ -508,6 +575,7 @@ static struct kunit_case rlist_gup_test_cases[] = {
 	KUNIT_CASE(rlist_gup_test_append),
 	KUNIT_CASE(rlist_gup_test_hole),
 	KUNIT_CASE(rlist_gup_test_nomem),
+	KUNIT_CASE(rlist_gup_test_short_reserve),
 	KUNIT_CASE(rlist_gup_test_invalid),
 	KUNIT_CASE(rlist_gup_test_file_longterm),
 	KUNIT_CASE(rlist_gup_test_same_page_twice),

@@ -214,23 +214,56 @@ static __always_inline bool rl_add_to_last_chunk(struct rlist *rl,
 	return true;
 }
 
-void __rl_append_reserved(struct rlist *rl, const struct rlist_entry *e);
+int __rl_append_reserved(struct rlist *rl, const struct rlist_entry *e);
 
-/*
- * Append @e as a new entry of @nw words, without checks: the inner loop of
- * a bulk append whose entries are valid, do not merge and fit the room
- * __rlist_preload_words() reserved.  Only opening a chunk is out of line.
+/**
+ * rl_append_reserved() - append an entry to room reserved for it
+ * @rl: the list
+ * @e: the entry, valid and not continuing the last one
+ * @nw: its words, rl_entry_words(@e)
+ *
+ * Appends @e as a new entry without checks: the inner loop of a bulk append
+ * whose entries fit the room __rlist_preload_words() reserved.  Only opening
+ * a chunk is out of line (__rl_append_reserved()).
+ *
+ * Context: any context.
+ * Return: 0, or -ENOMEM if the reservation fell short and a chunk could not
+ * be had; the list is then unchanged, and the caller undoes the appends made
+ * before (rl_mark(), rl_rewind()).
  */
-static __always_inline void rl_append_reserved(struct rlist *rl,
-					       const struct rlist_entry *e,
-					       unsigned int nw)
+static __always_inline int __must_check
+rl_append_reserved(struct rlist *rl, const struct rlist_entry *e,
+		   unsigned int nw)
 {
 	if (likely(rl_add_to_last_chunk(rl, e, nw))) {
 		rl->__nr_entries++;
 		rl->__length += e->length;
-	} else {
-		__rl_append_reserved(rl, e);
+		return 0;
 	}
+	return __rl_append_reserved(rl, e);
 }
+
+/**
+ * struct rl_mark - the end of a list, to undo the appends made after it
+ * @nr_entries: number of entries
+ * @length: length of the list
+ * @nr_chunks: chunks in use
+ * @last: word offset of the last entry
+ * @chunk_words: words in use in the last chunk
+ * @chunk_entries: entries of the last chunk
+ * @words: the inline slot, or the last entry's words, which a merge rewrites
+ */
+struct rl_mark {
+	unsigned long nr_entries;
+	u64 length;
+	unsigned int nr_chunks;
+	unsigned int last;
+	u32 chunk_words;
+	u32 chunk_entries;
+	u32 words[RLIST_MAX_ENTRY_WORDS];
+};
+
+void rl_mark(const struct rlist *rl, struct rl_mark *m);
+void rl_rewind(struct rlist *rl, const struct rl_mark *m);
 
 #endif /* _LIB_RLIST_INTERNAL_H */

@@ -32,6 +32,14 @@ struct rlist_kunit_alloc {
  */
 void rlist_kunit_alloc_track(struct kunit *test, struct rlist_kunit_alloc *a);
 
+/*
+ * Make the reservations of the current test (__rlist_preload_words(), and so
+ * rlist_preload() and rlist_cpu_append_pages()) reserve nothing while
+ * claiming success, so that appends meant to use reserved room allocate:
+ * with rlist_kunit_alloc_track(), those allocations can then fail.
+ */
+void rlist_kunit_no_reserve(struct kunit *test);
+
 /* Expect that everything allocated while tracking was freed again. */
 static inline void rlist_kunit_expect_no_leak(struct kunit *test,
 					      const struct rlist_kunit_alloc *a)

@@ -13,6 +13,13 @@
  * (phys_to_virt(dma_to_phys())), so dma-direct identity, swiotlb bouncing
  * and non-coherent devices are all covered.
  *
+ * The same pieces also become DMA lists built by hand (relative and absolute
+ * ranges that touch, ranges at the very top of the 64-bit space followed by
+ * address 0) and identity views (providers whose ranges touch), walked by
+ * ranges, segments and blocks, with the best block size and the block count
+ * for random hardware addresses (up to the top of the space, and empty
+ * lists at unaligned ones), against the same kind of model.
+ *
  * The random choices of list i come from prandom seeded with the run's seed
  * and i.  To rerun a failing list, pass the printed seed and the list index:
  *
@@ -114,6 +121,19 @@ struct rp_dma {
 	u64 pos;
 };
 
+/*
+ * A piece of a DMA list: its DMA address (once based), length and kind:
+ * RLIST_DMA_RELATIVE or RLIST_DMA_ABSOLUTE in a list built by hand, the
+ * provider (0: memory) in an identity view.
+ */
+struct rp_dpiece {
+	u64 addr;
+	u64 len;
+	u32 kind;
+};
+
+#define RP_MAX_DPIECES	(3 * RP_MAX_PIECES)
+
 struct rp_ctx {
 	struct kunit *test;
 	struct rnd_state rnd;
@@ -149,10 +169,22 @@ struct rp_ctx {
 	unsigned int nr_dr;
 	u8 salt;
 
+	/* DMA lists built by hand: pieces, base, the model's ranges */
+	const char *shape;
+	struct rp_dpiece dp[RP_MAX_DPIECES];
+	unsigned int nr_dp;
+	u64 dbase;
+	struct rp_dma dm[RP_MAX_DPIECES];
+	unsigned int nr_dm;
+	u64 dmlen;
+	u64 hwva;
+
 	/* statistics */
 	unsigned long nr_ranges, nr_merged, nr_mapped, nr_bytes_checked;
 	unsigned long nr_overflow, nr_bad, nr_enodev, nr_bounced;
 	unsigned long per_kind[RP_NR_KINDS];
+	unsigned long nr_shapes, nr_type_merges, nr_prov_merges, nr_top_wrap;
+	unsigned long nr_top_blocks, nr_empty_hwva, nr_best;
 };
 
 /* ---- randomness ---- */
@@ -199,6 +231,16 @@ static void rp_dump(struct rp_ctx *c)
 	for (i = 0; i < c->nr_dr; i++)
 		kunit_err(test, "  dma range %u: addr %pad len %llu pos %llu\n",
 			  i, &c->dr[i].addr, c->dr[i].len, c->dr[i].pos);
+	if (!c->shape)
+		return;
+	kunit_err(test, "  DMA list built by hand (%s), base %#llx, hwva %#llx:\n",
+		  c->shape, c->dbase, c->hwva);
+	for (i = 0; i < c->nr_dp; i++)
+		kunit_err(test, "  dma piece %u: addr %#llx len %llu kind %u\n",
+			  i, c->dp[i].addr, c->dp[i].len, c->dp[i].kind);
+	for (i = 0; i < c->nr_dm; i++)
+		kunit_err(test, "  model dma range %u: addr %#llx len %llu pos %llu\n",
+			  i, (u64)c->dm[i].addr, c->dm[i].len, c->dm[i].pos);
 }
 
 static __printf(2, 3) bool rp_fail(struct rp_ctx *c, const char *fmt, ...)
@@ -326,7 +368,8 @@ static void rp_add_piece(struct rp_ctx *c, phys_addr_t phys, u64 len, u32 prov)
 /*
  * The model: pieces that are physically contiguous and of the same kind
  * (memory, or the same provider) are one range (rlist.rst, "The CPU
- * iterator"); empty pieces are dropped.
+ * iterator"), but none continues past the top of the address space to a
+ * piece at 0 (rlist.h, enum rlist_cpu_step); empty pieces are dropped.
  */
 static void rp_model(struct rp_ctx *c)
 {
@@ -340,7 +383,7 @@ static void rp_model(struct rp_ctx *c)
 
 		if (!p->len)
 			continue;
-		if (last && last->prov == p->prov &&
+		if (last && last->prov == p->prov && p->phys &&
 		    last->phys + last->len == p->phys) {
 			last->len += p->len;
 			c->nr_merged++;
@@ -516,6 +559,26 @@ static bool rp_build_native(struct rp_ctx *c)
 
 		if (bad && i == n / 2 && !rp_bad_append(c, false))
 			return false;
+		if (p2p && c->nr_pc + 1 < RP_MAX_PIECES && rp_chance(c, 8)) {
+			/*
+			 * A provider range that ends at the top of the
+			 * physical address space, then one at address 0.
+			 */
+			u64 top = 1 + rp_rand(c, 2 * PAGE_SIZE);
+			u32 prov = rp_chance(c, 2) ? RP_PROV_A : RP_PROV_B;
+
+			len = 1 + rp_rand(c, 2 * PAGE_SIZE);
+			ret = rlist_cpu_append_phys(&c->rc, -top, top, prov,
+						    GFP_KERNEL) ?:
+			      rlist_cpu_append_phys(&c->rc, 0, len, prov,
+						    GFP_KERNEL);
+			if (!RP_CHECK(c, !ret, "append_phys at the top: %d",
+				      ret))
+				return false;
+			rp_add_piece(c, -top, top, prov);
+			rp_add_piece(c, 0, len, prov);
+			continue;
+		}
 		if (p2p && rp_chance(c, 2)) {
 			const struct rp_range *last = c->nr_pc ?
 					&c->pc[c->nr_pc - 1] : NULL;
@@ -1298,6 +1361,415 @@ out_debug:
 	return true;
 }
 
+/* ---- DMA lists built by hand, and identity views ---- */
+
+static u64 rp_rand64(struct rp_ctx *c)
+{
+	return (u64)prandom_u32_state(&c->rnd) << 32 | prandom_u32_state(&c->rnd);
+}
+
+/*
+ * The model's DMA ranges of the pieces (rlist.h, enum rlist_dma_step):
+ * pieces that touch in DMA space are one range, whatever their kinds (types
+ * or providers); a piece at address 0 continues nothing (only a range
+ * ending at the top of the space would end right before it).  @merges
+ * counts the pieces merged with one of another kind.
+ */
+static void rp_dma_model(struct rp_ctx *c, unsigned long *merges)
+{
+	unsigned int i;
+
+	c->nr_dm = 0;
+	c->dmlen = 0;
+	for (i = 0; i < c->nr_dp; i++) {
+		const struct rp_dpiece *p = &c->dp[i];
+		struct rp_dma *last = c->nr_dm ? &c->dm[c->nr_dm - 1] : NULL;
+
+		if (last && p->addr && last->addr + last->len == p->addr) {
+			last->len += p->len;
+			if (p->kind != c->dp[i - 1].kind)
+				(*merges)++;
+		} else {
+			c->dm[c->nr_dm++] = (struct rp_dma){
+				.addr = p->addr, .len = p->len,
+				.pos = c->dmlen };
+		}
+		c->dmlen += p->len;
+	}
+}
+
+/*
+ * The best block size by brute force (rlist_dma_find_best_blocksz()): the
+ * largest size S of @bitmap at which HW VA and DMA addresses agree below S
+ * at the start of every model range, and every range but the first starts
+ * at a multiple of S in HW VA space; no larger than the first size whose
+ * one block holds the whole HW VA range.  0 for an empty list or a HW VA
+ * range past the top of the space.
+ */
+static u64 rp_best_blocksz(struct rp_ctx *c, unsigned long bitmap, u64 hwva)
+{
+	u64 best = 0, last;
+	unsigned int b, i;
+
+	if (!c->dmlen || check_add_overflow(hwva, c->dmlen - 1, &last))
+		return 0;
+	for (b = 0; b < BITS_PER_LONG; b++) {
+		u64 sz = 1ULL << b;
+		bool ok = true;
+
+		if (!(bitmap & sz))
+			continue;
+		for (i = 0; i < c->nr_dm && ok; i++) {
+			u64 va = hwva + c->dm[i].pos;
+
+			if ((c->dm[i].addr ^ va) & (sz - 1) ||
+			    (i && va & (sz - 1)))
+				ok = false;
+		}
+		if (ok)
+			best = sz;
+		if (b && hwva >> b == last >> b)
+			break;
+	}
+	return best;
+}
+
+/* Blocks of @bs holding a byte of [hwva, hwva + length) (kernel-doc). */
+static u64 rp_nr_blocks(struct rp_ctx *c, u64 bs, u64 hwva)
+{
+	u64 last;
+
+	if (!c->dmlen || check_add_overflow(hwva, c->dmlen - 1, &last))
+		return 0;
+	/* dmlen < RP_MAX_LEN: no overflow below */
+	return ((hwva & (bs - 1)) + c->dmlen - 1) / bs + 1;
+}
+
+/* DMA address of list byte @pos, from the model's DMA ranges. */
+static u64 rp_dm_addr(struct rp_ctx *c, u64 pos)
+{
+	unsigned int i = 0;
+
+	while (pos >= c->dm[i].pos + c->dm[i].len)
+		i++;
+	return c->dm[i].addr + pos - c->dm[i].pos;
+}
+
+static unsigned long rp_random_bitmap(struct rp_ctx *c)
+{
+	unsigned long bm = 0;
+	unsigned int i;
+
+	switch (rp_rand(c, 4)) {
+	case 0:
+		return SZ_4K | SZ_2M | SZ_1G;
+	case 1:
+		return GENMASK(30, 9);
+	case 2:
+		return GENMASK(BITS_PER_LONG - 1, 9);
+	default:
+		for (i = 0; i < 4; i++)
+			bm |= 1UL << (9 + rp_rand(c, BITS_PER_LONG - 9));
+		return bm;
+	}
+}
+
+/* A HW VA for the model's list: DMA-like, random, or at the top. */
+static u64 rp_random_hwva(struct rp_ctx *c)
+{
+	u64 len = c->dmlen;
+	unsigned int bits;
+
+	switch (rp_rand(c, 5)) {
+	case 0:
+		return rp_rand64(c);
+	case 1:
+		/* the last byte at the top, or a little below */
+		c->nr_top_blocks++;
+		return -len - rp_rand(c, 2 * PAGE_SIZE);
+	case 2:
+		/* past the top: the HW VA range wraps */
+		return -len + 1 + rp_rand(c, PAGE_SIZE);
+	default:
+		/* the DMA address's low bits: large blocks fit */
+		if (!c->nr_dm)
+			return rp_rand64(c);
+		bits = 20 + rp_rand(c, 20);
+		return (rp_rand64(c) << bits) |
+		       (c->dm[0].addr & GENMASK_ULL(bits - 1, 0));
+	}
+}
+
+/*
+ * Walk @rd by ranges, segments and blocks of a random size, and check the
+ * best block size, the block count and the walk with the best size for a
+ * random HW VA, against the model's DMA ranges.
+ */
+static bool rp_check_dma_model(struct rp_ctx *c, const struct rlist_dma *rd)
+{
+	struct rlist_dma_segmentation seg;
+	unsigned long bitmap;
+	struct rlist_dma_iter it;
+	unsigned int i = 0;
+	u64 off = 0, bs, best, nb, k;
+
+	if (!RP_CHECK(c, rlist_dma_length(rd) == c->dmlen,
+		      "DMA list length %llu, model %llu", rlist_dma_length(rd),
+		      c->dmlen))
+		return false;
+	rlist_dma_for_each_range(rd, &it) {
+		if (!RP_CHECK(c, i < c->nr_dm, "DMA range %pad+%llu past the model",
+			      &it.addr, it.len) ||
+		    !RP_CHECK(c, it.addr == c->dm[i].addr &&
+			      it.len == c->dm[i].len && it.pos == c->dm[i].pos,
+			      "DMA range %u: %pad+%llu at %llu, model %#llx+%llu at %llu",
+			      i, &it.addr, it.len, it.pos, (u64)c->dm[i].addr,
+			      c->dm[i].len, c->dm[i].pos))
+			return false;
+		i++;
+	}
+	if (!RP_CHECK(c, i == c->nr_dm, "%u DMA ranges, model %u", i,
+		      c->nr_dm))
+		return false;
+
+	rp_random_seg(c, &seg);
+	i = 0;
+	rlist_dma_for_each_segment(rd, &seg, &it) {
+		const struct rp_dma *r = &c->dm[i];
+		u64 len;
+
+		if (!RP_CHECK(c, i < c->nr_dm, "segment past the model"))
+			return false;
+		len = rp_seg_len(&seg, r->addr + off, r->len - off);
+		if (!RP_CHECK(c, it.addr == r->addr + off && it.len == len &&
+			      it.pos == r->pos + off,
+			      "segment %pad+%llu at %llu, model %llx+%llu at %llu (max %#llx boundary %#llx align %#llx)",
+			      &it.addr, it.len, it.pos, r->addr + off, len,
+			      r->pos + off, seg.max_segment_size,
+			      seg.segment_boundary_mask, seg.min_align_mask))
+			return false;
+		off += len;
+		if (off == r->len) {
+			i++;
+			off = 0;
+		}
+	}
+	if (!RP_CHECK(c, i == c->nr_dm, "segments end in range %u of %u", i,
+		      c->nr_dm))
+		return false;
+
+	bs = 512ULL << rp_rand(c, 12);
+	i = 0;
+	rlist_dma_for_each_block(rd, bs, &it) {
+		const struct rp_dma *r = &c->dm[i];
+		u64 a = r->addr + off, len;
+
+		if (!RP_CHECK(c, i < c->nr_dm, "block past the model"))
+			return false;
+		len = min(r->len - off, bs - (a & (bs - 1)));
+		if (!RP_CHECK(c, it.addr == ALIGN_DOWN(a, bs) && it.len == len &&
+			      it.pos == r->pos + off,
+			      "block of %llu: %pad+%llu at %llu, model %llx+%llu at %llu",
+			      bs, &it.addr, it.len, it.pos,
+			      (u64)ALIGN_DOWN(a, bs), len, r->pos + off))
+			return false;
+		off += len;
+		if (off == r->len) {
+			i++;
+			off = 0;
+		}
+	}
+	if (!RP_CHECK(c, i == c->nr_dm, "blocks end in range %u of %u", i,
+		      c->nr_dm))
+		return false;
+
+	/* best block size, block count, and the blocks at that size */
+	bitmap = rp_random_bitmap(c);
+	c->hwva = rp_random_hwva(c);
+	best = rp_best_blocksz(c, bitmap, c->hwva);
+	if (!RP_CHECK(c, rlist_dma_find_best_blocksz(rd, bitmap, c->hwva) == best,
+		      "best block size %#lx for bitmap %#lx, model %#llx",
+		      rlist_dma_find_best_blocksz(rd, bitmap, c->hwva), bitmap,
+		      best) ||
+	    !RP_CHECK(c, rlist_dma_num_blocks(rd, bs, c->hwva) ==
+		      rp_nr_blocks(c, bs, c->hwva),
+		      "%llu blocks of %llu, model %llu",
+		      rlist_dma_num_blocks(rd, bs, c->hwva), bs,
+		      rp_nr_blocks(c, bs, c->hwva)))
+		return false;
+	if (!best)
+		return true;
+	c->nr_best++;
+	nb = rp_nr_blocks(c, best, c->hwva);
+	if (!RP_CHECK(c, rlist_dma_num_blocks(rd, best, c->hwva) == nb,
+		      "%llu blocks of the best size %llu, model %llu",
+		      rlist_dma_num_blocks(rd, best, c->hwva), best, nb))
+		return false;
+	/* block k holds the bytes of HW VA block k, at its DMA address */
+	k = 0;
+	rlist_dma_for_each_block(rd, best, &it) {
+		u64 va = c->hwva + it.pos;
+
+		if (!RP_CHECK(c, k < nb, "block %llu of size %llu past the %llu blocks",
+			      k, best, nb) ||
+		    !RP_CHECK(c, va / best == c->hwva / best + k &&
+			      (k == 0 || !(va & (best - 1))) &&
+			      it.addr == ALIGN_DOWN(rp_dm_addr(c, it.pos), best),
+			      "block %llu of size %llu: %pad at %llu, HW VA %#llx",
+			      k, best, &it.addr, it.pos, va))
+			return false;
+		k++;
+	}
+	return RP_CHECK(c, k == nb, "%llu blocks of the best size %llu, model %llu",
+			k, best, nb);
+}
+
+/*
+ * An empty DMA list at a random, usually unaligned HW VA: no block, no
+ * block size, nothing to walk.
+ */
+static bool rp_check_empty_dma(struct rp_ctx *c)
+{
+	u64 hwva = rp_rand64(c) | 1, bs = 1ULL << rp_rand(c, 64);
+	struct rlist_dma_iter it;
+	struct rlist_dma rd;
+
+	c->nr_empty_hwva++;
+	c->shape = "empty list";
+	c->nr_dp = 0;
+	c->nr_dm = 0;
+	c->dbase = 0;
+	c->hwva = hwva;
+	rlist_dma_init(&rd);
+	return RP_CHECK(c, !rlist_dma_num_blocks(&rd, bs, hwva),
+			"an empty list spans %llu blocks of %llu at %#llx",
+			rlist_dma_num_blocks(&rd, bs, hwva), bs, hwva) &&
+	       RP_CHECK(c, !rlist_dma_find_best_blocksz(&rd, ULONG_MAX, hwva),
+			"an empty list has a block size") &&
+	       RP_CHECK(c, !rlist_dma_iter_start(&it, &rd, NULL) &&
+			!rlist_dma_block_start(&it, &rd, bs),
+			"an empty list has a piece");
+}
+
+/*
+ * The identity view of the list: its CPU ranges, merged where they touch
+ * whatever their providers (two fake BARs touch).
+ */
+static bool rp_check_identity(struct rp_ctx *c)
+{
+	struct rlist_dma rd;
+	unsigned int i;
+
+	for (i = 0; i < c->nr_mr; i++)
+		c->dp[i] = (struct rp_dpiece){ .addr = c->mr[i].phys,
+					       .len = c->mr[i].len,
+					       .kind = c->mr[i].prov };
+	c->nr_dp = c->nr_mr;
+	c->shape = "identity view";
+	c->dbase = 0;
+	rp_dma_model(c, &c->nr_prov_merges);
+	rlist_dma_init_identity(&rd, &c->rc);
+	return rp_check_dma_model(c, &rd);
+}
+
+/*
+ * A DMA list built by hand from the list's pieces, each cut in up to three,
+ * each relative or absolute: touching pieces of different types.  One list
+ * in four is moved to the top of the space: some pieces end exactly at its
+ * top, the others start at address 0.
+ */
+static bool rp_check_dma_shape(struct rp_ctx *c)
+{
+	u64 min_rel = U64_MAX, end;
+	bool top = rp_chance(c, 4);
+	struct rlist_dma rd;
+	unsigned int i, k, split;
+	int ret;
+
+	c->nr_dp = 0;
+	for (i = 0; i < c->nr_mr; i++) {
+		u64 a = c->mr[i].phys, left = c->mr[i].len;
+		unsigned int parts = 1 + rp_rand(c, 3);
+
+		for (k = 0; k < parts && left; k++) {
+			u64 n = k + 1 == parts ? left : 1 + rp_rand(c, left);
+
+			c->dp[c->nr_dp++] = (struct rp_dpiece){
+				.addr = a, .len = n,
+				.kind = rp_chance(c, 2) ? RLIST_DMA_RELATIVE :
+							  RLIST_DMA_ABSOLUTE };
+			a += n;
+			left -= n;
+		}
+	}
+	c->shape = "scattered";
+	if (top) {
+		/*
+		 * Pieces before @split end at the top of the space, back to
+		 * back or with gaps; the others start at 0.
+		 */
+		c->shape = "at the top of the space";
+		c->nr_top_wrap++;
+		split = 1 + rp_rand(c, c->nr_dp);
+		end = 0;
+		for (i = split; i-- > 0;) {
+			c->dp[i].addr = end - c->dp[i].len;
+			end = c->dp[i].addr - (rp_chance(c, 2) ? 0 :
+					       1 + rp_rand(c, PAGE_SIZE));
+		}
+		end = 0;
+		for (i = split; i < c->nr_dp; i++) {
+			c->dp[i].addr = end;
+			end += c->dp[i].len + (rp_chance(c, 2) ? 0 :
+					       1 + rp_rand(c, PAGE_SIZE));
+		}
+	}
+	for (i = 0; i < c->nr_dp; i++)
+		if (c->dp[i].kind == RLIST_DMA_RELATIVE)
+			min_rel = min(min_rel, c->dp[i].addr);
+	/* a base no higher than the lowest relative piece */
+	c->dbase = 0;
+	if (min_rel != U64_MAX && rp_chance(c, 2)) {
+		u64 align = 1ULL << rp_rand(c, 40);
+
+		c->dbase = rp_chance(c, 2) ? min_rel : ALIGN_DOWN(min_rel, align);
+	}
+	rp_dma_model(c, &c->nr_type_merges);
+
+	rlist_dma_init(&rd);
+	for (i = 0; i < c->nr_dp; i++) {
+		const struct rp_dpiece *p = &c->dp[i];
+
+		if (p->kind == RLIST_DMA_RELATIVE)
+			ret = rlist_dma_append_relative(&rd, p->addr - c->dbase,
+							p->len, GFP_KERNEL);
+		else
+			ret = rlist_dma_append_absolute(&rd, p->addr, p->len,
+							GFP_KERNEL);
+		if (!RP_CHECK(c, !ret, "append of DMA piece %u: %d", i, ret)) {
+			rlist_dma_destroy(&rd);
+			return false;
+		}
+	}
+	if (c->dbase || rp_chance(c, 2))
+		rlist_dma_set_base(&rd, c->dbase);
+	c->nr_shapes++;
+	ret = rp_check_dma_model(c, &rd);
+	rlist_dma_destroy(&rd);
+	return ret;
+}
+
+static bool rp_check_dma_lists(struct rp_ctx *c)
+{
+	bool ok = rp_check_identity(c) && rp_check_dma_shape(c);
+
+	if (ok && rp_chance(c, 16))
+		ok = rp_check_empty_dma(c);
+	if (ok)
+		c->shape = NULL;
+	return ok;
+}
+
 /* ---- the test ---- */
 
 static bool rp_one(struct rp_ctx *c, const struct rp_debug *dbg)
@@ -1307,6 +1779,7 @@ static bool rp_one(struct rp_ctx *c, const struct rp_debug *dbg)
 	c->nr_pc = 0;
 	c->nr_mr = 0;
 	c->nr_dr = 0;
+	c->shape = NULL;
 	c->kind = rp_rand(c, RP_NR_KINDS);
 	c->per_kind[c->kind]++;
 	switch (c->kind) {
@@ -1323,12 +1796,14 @@ static bool rp_one(struct rp_ctx *c, const struct rp_debug *dbg)
 	rp_model(c);
 	if (ok && !c->mlen) {
 		/* nothing was appended: an empty native list */
-		ok = RP_CHECK(c, !rlist_cpu_length(&c->rc), "empty list");
+		ok = RP_CHECK(c, !rlist_cpu_length(&c->rc), "empty list") &&
+		     rp_check_empty_dma(c);
 		goto out;
 	}
 	if (ok && c->kind != RP_NATIVE && rp_chance(c, 64))
 		ok = rp_bad_wrapper(c);
-	ok = ok && rp_check_cpu(c) && rp_check_dma(c, dbg);
+	ok = ok && rp_check_cpu(c) && rp_check_dma(c, dbg) &&
+	     rp_check_dma_lists(c);
 out:
 	rlist_cpu_destroy(&c->rc, 0);
 	return ok;
@@ -1441,6 +1916,10 @@ static void rlist_prop_test(struct kunit *test)
 	kunit_info(test, "rlist_prop: %lu mapped (%lu not in place), %lu -EOVERFLOW, %lu -ENODEV, %lu bad inputs, %lu bytes checked, dma-debug %s\n",
 		   c->nr_mapped, c->nr_bounced, c->nr_overflow, c->nr_enodev,
 		   c->nr_bad, c->nr_bytes_checked, dbg ? "on" : "off");
+	kunit_info(test, "rlist_prop: %lu DMA lists by hand (%lu at the top of the space), %lu merges across types, %lu across providers, %lu best block sizes walked, %lu HW VAs up to the top, %lu empty lists at odd HW VAs\n",
+		   c->nr_shapes, c->nr_top_wrap, c->nr_type_merges,
+		   c->nr_prov_merges, c->nr_best, c->nr_top_blocks,
+		   c->nr_empty_hwva);
 	if (dbg)
 		KUNIT_EXPECT_EQ(test, READ_ONCE(*dbg->errors), errors);
 }

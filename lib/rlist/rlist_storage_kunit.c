@@ -52,6 +52,18 @@ void rlist_kunit_alloc_track(struct kunit *test, struct rlist_kunit_alloc *a)
 	kunit_activate_static_stub(test, rlist_mem_free, rlist_kunit_mem_free);
 }
 
+static int rlist_kunit_preload_nothing(struct rlist *rl, unsigned long nr_words,
+				       unsigned int max_words, gfp_t gfp)
+{
+	return 0;
+}
+
+void rlist_kunit_no_reserve(struct kunit *test)
+{
+	kunit_activate_static_stub(test, __rlist_preload_words,
+				   rlist_kunit_preload_nothing);
+}
+
 static u64 rnd_u64(struct rnd_state *rnd)
 {
 	u64 hi = prandom_u32_state(rnd);
@@ -608,6 +620,185 @@ static void rlist_test_preload(struct kunit *test)
 	RLIST_KUNIT_EXPECT_NO_LEAK(test, &a);
 }
 
+/*
+ * rlist_append_end() leaves an empty or one-entry list owning no memory
+ * (rlist_memory(): 0), whatever was preloaded; a list with chunks keeps them.
+ */
+static void rlist_test_append_end_frees_directory(struct kunit *test)
+{
+	struct rlist_kunit_alloc a = { .fail_at = -1 };
+	struct rlist_entry e = { .base = 0x5000, .length = 0x1000 };
+	struct rlist_entry e2 = { .base = 0x9000, .length = 0x1000 };
+	struct rlist_iter it;
+	struct rlist rl;
+
+	rlist_kunit_alloc_track(test, &a);
+
+	/* empty */
+	rlist_init(&rl);
+	KUNIT_ASSERT_EQ(test, rlist_preload(&rl, 10, GFP_KERNEL), 0);
+	KUNIT_EXPECT_GT(test, rlist_memory(&rl), 0);
+	rlist_append_end(&rl);
+	KUNIT_EXPECT_EQ(test, rlist_memory(&rl), 0);
+	KUNIT_EXPECT_EQ(test, a.allocs, a.frees);
+	KUNIT_EXPECT_TRUE(test, rlist_empty(&rl));
+	rlist_destroy(&rl);
+
+	/* one entry, appended after the preload: it stays inline */
+	rlist_init(&rl);
+	KUNIT_ASSERT_EQ(test, rlist_preload(&rl, 10, GFP_KERNEL), 0);
+	KUNIT_ASSERT_EQ(test, rlist_append(&rl, &e, 0, GFP_ATOMIC), 0);
+	KUNIT_EXPECT_GT(test, rlist_memory(&rl), 0);
+	rlist_append_end(&rl);
+	KUNIT_EXPECT_EQ(test, rlist_memory(&rl), 0);
+	KUNIT_EXPECT_EQ(test, a.allocs, a.frees);
+	KUNIT_ASSERT_TRUE(test, rlist_iter_first(&it, &rl));
+	expect_entry(test, &it.entry, &e, 0);
+	KUNIT_EXPECT_FALSE(test, rlist_iter_next(&it));
+	rlist_destroy(&rl);
+
+	/* one entry, and a preload that failed part-way */
+	rlist_init(&rl);
+	KUNIT_ASSERT_EQ(test, rlist_append(&rl, &e, 0, GFP_KERNEL), 0);
+	a.fail_at = a.attempts + 2;
+	KUNIT_EXPECT_EQ(test, rlist_preload(&rl, 1000, GFP_KERNEL), -ENOMEM);
+	a.fail_at = -1;
+	KUNIT_EXPECT_GT(test, rlist_memory(&rl), 0);
+	rlist_append_end(&rl);
+	KUNIT_EXPECT_EQ(test, rlist_memory(&rl), 0);
+	KUNIT_EXPECT_EQ(test, a.allocs, a.frees);
+	KUNIT_EXPECT_EQ(test, rlist_nr_entries(&rl), 1);
+	rlist_destroy(&rl);
+
+	/* two entries live in a chunk: the chunk and directory stay */
+	rlist_init(&rl);
+	KUNIT_ASSERT_EQ(test, rlist_preload(&rl, 10, GFP_KERNEL), 0);
+	KUNIT_ASSERT_EQ(test, rlist_append(&rl, &e, 0, GFP_ATOMIC), 0);
+	KUNIT_ASSERT_EQ(test, rlist_append(&rl, &e2, 0, GFP_ATOMIC), 0);
+	rlist_append_end(&rl);
+	KUNIT_EXPECT_GT(test, rlist_memory(&rl), 0);
+	KUNIT_EXPECT_EQ(test, rlist_nr_entries(&rl), 2);
+	KUNIT_EXPECT_EQ(test, rlist_length(&rl), 0x2000);
+	rlist_destroy(&rl);
+	RLIST_KUNIT_EXPECT_NO_LEAK(test, &a);
+}
+
+/*
+ * rl_append_reserved() beyond the reserved room needs a chunk; when none can
+ * be had it fails with -ENOMEM and the list is unchanged, never losing the
+ * entry silently.
+ */
+static void rlist_test_append_reserved_failure(struct kunit *test)
+{
+	struct rlist_kunit_alloc a = { .fail_at = -1 };
+	struct rlist_entry e;
+	struct model m;
+	struct rlist rl;
+	unsigned long i;
+	int ret;
+
+	model_init(test, &m, 200);
+	rlist_kunit_alloc_track(test, &a);
+	rlist_init(&rl);
+	/* the first entry goes inline; the second needs a directory */
+	e = (struct rlist_entry){ .base = 2 * PAGE_SIZE, .length = PAGE_SIZE };
+	KUNIT_ASSERT_EQ(test, rl_append_reserved(&rl, &e, rl_entry_words(&e)),
+			0);
+	model_append(&m, &e, false);
+	e.base += 2 * PAGE_SIZE;
+	a.fail_at = a.attempts;
+	ret = rl_append_reserved(&rl, &e, rl_entry_words(&e));
+	KUNIT_EXPECT_EQ(test, ret, -ENOMEM);
+	expect_model(test, &rl, &m);
+	/* then a chunk */
+	a.fail_at = a.attempts + 1;
+	ret = rl_append_reserved(&rl, &e, rl_entry_words(&e));
+	KUNIT_EXPECT_EQ(test, ret, -ENOMEM);
+	expect_model(test, &rl, &m);
+	a.fail_at = -1;
+
+	/* scattered pages (one word each) until chunk 0 is full */
+	for (i = 0; i < 150; i++) {
+		e.base += 2 * PAGE_SIZE;
+		if (rl.__nr_chunks == 1 &&
+		    rl.__dir[0]->nr_words == rl_chunk_cap(0)) {
+			a.fail_at = a.attempts;
+			ret = rl_append_reserved(&rl, &e, rl_entry_words(&e));
+			a.fail_at = -1;
+			KUNIT_EXPECT_EQ(test, ret, -ENOMEM);
+			expect_model(test, &rl, &m);
+		}
+		ret = rl_append_reserved(&rl, &e, rl_entry_words(&e));
+		KUNIT_ASSERT_EQ(test, ret, 0);
+		model_append(&m, &e, false);
+	}
+	KUNIT_EXPECT_GT(test, rl.__nr_chunks, 1);
+	expect_model(test, &rl, &m);
+	rlist_destroy(&rl);
+	RLIST_KUNIT_EXPECT_NO_LEAK(test, &a);
+}
+
+/*
+ * rl_rewind() undoes whatever was appended since rl_mark(): new entries,
+ * new chunks, a merge into the last entry, one that moved it to a new chunk.
+ */
+static void rlist_test_mark_rewind(struct kunit *test)
+{
+	struct rlist_kunit_alloc a = { .fail_at = -1 };
+	struct rnd_state rnd;
+	unsigned int round;
+
+	prandom_seed_state(&rnd, seed + 3);
+	rlist_kunit_alloc_track(test, &a);
+	for (round = 0; round < 200; round++) {
+		unsigned long before = rnd_below(&rnd, round < 100 ? 4 : 400);
+		unsigned long after = 1 + rnd_below(&rnd, 300);
+		struct rlist_entry e;
+		struct rl_mark mark;
+		struct model m, m2;
+		struct rlist rl;
+		unsigned long i;
+
+		/* then up to 50 more after the rewind */
+		model_init(test, &m, before + 50);
+		model_init(test, &m2, before + after);
+		rlist_init(&rl);
+		for (i = 0; i < before; i++) {
+			gen_entry(&rnd, &m, &e);
+			KUNIT_ASSERT_EQ(test, rlist_append(&rl, &e, 0,
+							   GFP_KERNEL), 0);
+			model_append(&m, &e, true);
+			model_append(&m2, &e, true);
+		}
+		rl_mark(&rl, &mark);
+		for (i = 0; i < after; i++) {
+			gen_entry(&rnd, &m2, &e);
+			if (rlist_append(&rl, &e, 0, GFP_KERNEL))
+				break;	/* the list's length would wrap */
+			model_append(&m2, &e, true);
+		}
+		expect_model(test, &rl, &m2);
+		rl_rewind(&rl, &mark);
+		expect_model(test, &rl, &m);
+		/* and the list goes on from there */
+		for (i = 0; i < 50; i++) {
+			gen_entry(&rnd, &m, &e);
+			if (rlist_append(&rl, &e, 0, GFP_KERNEL))
+				break;
+			model_append(&m, &e, true);
+		}
+		expect_model(test, &rl, &m);
+		rlist_destroy(&rl);
+		kunit_kfree(test, m.e);
+		kunit_kfree(test, m.pos);
+		kunit_kfree(test, m2.e);
+		kunit_kfree(test, m2.pos);
+		if (test->status == KUNIT_FAILURE)
+			break;
+	}
+	RLIST_KUNIT_EXPECT_NO_LEAK(test, &a);
+}
+
 /* Destroy frees every chunk in one bulk call, plus the directory. */
 static void rlist_test_destroy_bulk(struct kunit *test)
 {
@@ -697,6 +888,9 @@ static struct kunit_case rlist_storage_test_cases[] = {
 	KUNIT_CASE(rlist_test_full_chunks),
 	KUNIT_CASE(rlist_test_alloc_failure),
 	KUNIT_CASE(rlist_test_preload),
+	KUNIT_CASE(rlist_test_append_end_frees_directory),
+	KUNIT_CASE(rlist_test_append_reserved_failure),
+	KUNIT_CASE(rlist_test_mark_rewind),
 	KUNIT_CASE(rlist_test_destroy_bulk),
 	KUNIT_CASE(rlist_test_memory),
 	{}
