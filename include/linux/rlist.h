@@ -535,6 +535,11 @@ __rlist_cpu_iter_next(struct rlist_cpu_iter *it)
  *	DMA addresses
  * @__base: added to the relative entries
  * @__flags: %RLIST_DMA_IDENTITY, %RLIST_DMA_HAS_BASE
+ * @__piece: for dma_map_rlist(): the largest piece it mapped in one call
+ *	(dma_max_mapping_size() when it mapped), so that unmap and sync cut
+ *	the list exactly as the mapping did
+ * @__map_path: for dma_map_rlist(): the DMA API implementation that mapped
+ *	the list (dma-direct, dma-iommu, dma_map_ops)
  *
  * Relative entries let a list be laid out before its IOVA is allocated
  * (rlist_dma_set_base() fills it in later); absolute entries hold addresses
@@ -546,6 +551,8 @@ struct rlist_dma {
 	const struct rlist_cpu *__cpu;
 	dma_addr_t __base;
 	unsigned int __flags;
+	unsigned int __map_path;
+	size_t __piece;
 };
 
 /**

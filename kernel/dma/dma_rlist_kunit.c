@@ -893,6 +893,65 @@ static void dma_rlist_test_misuse(struct kunit *test)
 	rlist_cpu_destroy(&rc, 0);
 }
 
+static void dr_folio_put(void *data)
+{
+	folio_put(data);
+}
+
+/*
+ * The DMA mask narrows between map and unmap (a driver setting it again):
+ * sync and unmap act on the pieces the mapping made, not on pieces cut
+ * anew.  With swiotlb present but not forced, a 64-bit mask maps 512 KiB of
+ * contiguous memory as one piece; under a 24-bit mask the device is
+ * addressing-limited and dma_max_mapping_size() is swiotlb's (less than
+ * 512 KiB), so cutting the list again would sync and unmap pieces that DMA
+ * API debugging never saw mapped.
+ */
+static void dma_rlist_test_mask_change(struct kunit *test)
+{
+	struct dr_fixture *f = test->priv;
+	u64 mask = *f->dev->dma_mask;
+	u32 errors, entries;
+	struct dr_debug dbg;
+	struct rlist_cpu rc;
+	struct rlist_dma rd;
+	struct folio *folio;
+
+	if (!IS_ENABLED(CONFIG_DMA_API_DEBUG))
+		kunit_skip(test, "needs CONFIG_DMA_API_DEBUG");
+	if (!is_swiotlb_active(f->dev) || is_swiotlb_force_bounce(f->dev))
+		kunit_skip(test, "needs swiotlb, not forced");
+	KUNIT_ASSERT_TRUE_MSG(test, dr_debug_get(&dbg),
+			      "no dma-api counters in debugfs");
+	folio = folio_alloc(GFP_KERNEL, get_order(SZ_512K));
+	KUNIT_ASSERT_NOT_NULL(test, folio);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, dr_folio_put,
+							folio), 0);
+	rlist_cpu_init(&rc);
+	KUNIT_ASSERT_EQ(test, rlist_cpu_append_folio(&rc, folio, 0, SZ_512K,
+						     GFP_KERNEL), 0);
+	rlist_cpu_append_end(&rc);
+
+	KUNIT_ASSERT_GE(test, dma_max_mapping_size(f->dev), SZ_512K);
+	errors = dr_debug_errors(&dbg);
+	entries = dr_debug_entries(&dbg);
+	KUNIT_ASSERT_EQ(test, dma_map_rlist(f->dev, &rc, &rd, NULL,
+					    DMA_BIDIRECTIONAL, 0, GFP_KERNEL),
+			0);
+	KUNIT_EXPECT_EQ(test, dr_debug_entries(&dbg), entries + 1);
+
+	*f->dev->dma_mask = DMA_BIT_MASK(24);
+	KUNIT_ASSERT_LT(test, dma_max_mapping_size(f->dev), SZ_512K);
+	dma_sync_rlist_for_cpu(f->dev, &rc, &rd, DMA_BIDIRECTIONAL);
+	dma_sync_rlist_for_device(f->dev, &rc, &rd, DMA_BIDIRECTIONAL);
+	dma_unmap_rlist(f->dev, &rc, &rd, DMA_BIDIRECTIONAL, 0);
+	*f->dev->dma_mask = mask;
+
+	KUNIT_EXPECT_EQ(test, dr_debug_errors(&dbg), errors);
+	KUNIT_EXPECT_EQ(test, dr_debug_entries(&dbg), entries);
+	rlist_cpu_destroy(&rc, 0);
+}
+
 /*
  * The CPU list dr_build() made is still what dr_pieces[] says: its ranges
  * are the pieces with touching ones merged, computed from page_to_phys().
@@ -2040,6 +2099,7 @@ static struct kunit_case dma_rlist_test_cases[] = {
 	KUNIT_CASE(dma_rlist_test_overflow),
 	KUNIT_CASE(dma_rlist_test_debug),
 	KUNIT_CASE(dma_rlist_test_misuse),
+	KUNIT_CASE(dma_rlist_test_mask_change),
 	KUNIT_CASE(dma_rlist_test_alloc_failure),
 	KUNIT_CASE(dma_rlist_test_mask_piece),
 	KUNIT_CASE(dma_rlist_test_iommu),

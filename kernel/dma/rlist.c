@@ -29,14 +29,19 @@
  * - through the host bridge: the range is mapped like an MMIO resource
  *   (dma_map_resource(): no bouncing, no CPU cache maintenance; an IOMMU
  *   maps it with IOMMU_MMIO);
- * - not at all: -EREMOTEIO, as for every P2P range with dma_map_ops.
+ * - not at all: -EREMOTEIO, as for every P2P range with dma_map_ops, and
+ *   for a range through the host bridge that dma-direct's device cannot
+ *   address (its DMA mask).
  *
  * Every mapped piece of a range tagged with a provider id holds a
  * reference to the provider, so that unregistering it waits for the
  * mappings to go.
  *
  * Unmap and sync walk the CPU list and the DMA list together, piece by
- * piece, so that every piece is released exactly as it was mapped.
+ * piece, so that every piece is released exactly as it was mapped: the
+ * pieces' size and the DMA API implementation are those the mapping
+ * recorded in the DMA list, not derived again from the device, whose DMA
+ * mask (and with it dma_max_mapping_size()) may have changed since.
  *
  * DMA API debugging, KMSAN and the dma_map_page/dma_unmap_page/
  * dma_sync_single_* trace events see every piece of every mapping, as if it
@@ -77,6 +82,38 @@ static enum dr_path dr_path(struct device *dev, const struct dma_map_ops **ops)
 		return DR_DIRECT;
 #endif
 	return DR_OPS;
+}
+
+/* Remember how @rd is mapped (@max: its largest piece), for unmap and sync. */
+static void dr_record(struct rlist_dma *rd, enum dr_path path, size_t max)
+{
+	rd->__map_path = path;
+	rd->__piece = max;
+}
+
+/*
+ * How @rd was mapped: the implementation (with its ops, for dma_map_ops) and
+ * the largest piece, as dr_record() noted them.  A list that dma_map_rlist()
+ * did not map (a misuse that DMA API debugging reports) records nothing:
+ * take the device's current state for it.
+ */
+static enum dr_path dr_mapped(struct device *dev, const struct rlist_dma *rd,
+			      const struct dma_map_ops **ops, size_t *max)
+{
+	if (!rd->__piece) {
+		*max = dma_max_mapping_size(dev);
+		return dr_path(dev, ops);
+	}
+	*ops = get_dma_ops(dev);
+	*max = rd->__piece;
+	/*
+	 * Whether a device uses dma-iommu does not change while it has
+	 * mappings; asking use_dma_iommu() also drops the dma-iommu calls
+	 * from kernels without it.
+	 */
+	if (rd->__map_path == DR_IOMMU && use_dma_iommu(dev))
+		return DR_IOMMU;
+	return rd->__map_path == DR_OPS ? DR_OPS : DR_DIRECT;
 }
 
 /*
@@ -214,11 +251,11 @@ static bool dr_walk_piece(struct dr_walk *w)
 	return true;
 }
 
-static bool dr_walk_start(struct dr_walk *w, struct device *dev,
+static bool dr_walk_start(struct dr_walk *w, size_t max,
 			  const struct rlist_cpu *rc,
 			  const struct rlist_dma *rd)
 {
-	w->max = dma_max_mapping_size(dev);
+	w->max = max;
 	w->off = 0;
 	w->may_p2p = rlist_cpu_flags(rc) & RLIST_CPU_MAY_P2P;
 	w->dma_valid = rd && rlist_dma_iter_start(&w->dma, rd, NULL);
@@ -325,12 +362,13 @@ static void dr_unmap(struct device *dev, const struct rlist_cpu *rc,
 		     bool report)
 {
 	const struct dma_map_ops *ops;
-	enum dr_path path = dr_path(dev, &ops);
+	size_t max;
+	enum dr_path path = dr_mapped(dev, rd, &ops, &max);
 	bool whole = rlist_dma_is_identity(rd) || dr_one_iova(path, rd);
 	struct dr_walk w;
 	bool ok;
 
-	for (ok = (report || !whole) && dr_walk_start(&w, dev, rc, rd);
+	for (ok = (report || !whole) && dr_walk_start(&w, max, rc, rd);
 	     ok && dr_walk_pos(&w) < end; ok = dr_walk_next(&w)) {
 		dma_addr_t dma = dr_walk_dma(&w);
 		struct dr_how how;
@@ -360,11 +398,14 @@ static int dr_map_pieces(struct device *dev, const struct rlist_cpu *rc,
 {
 	const struct dma_map_ops *ops;
 	enum dr_path path = dr_path(dev, &ops);
+	size_t max = dma_max_mapping_size(dev);
 	struct dr_walk w;
 	int ret = 0;
 	bool ok;
 
-	for (ok = dr_walk_start(&w, dev, rc, NULL); ok; ok = dr_walk_next(&w)) {
+	/* Before the first piece: unwinding a failure reads it. */
+	dr_record(rd, path, max);
+	for (ok = dr_walk_start(&w, max, rc, NULL); ok; ok = dr_walk_next(&w)) {
 		phys_addr_t phys = dr_walk_phys(&w);
 		struct dr_how how;
 		dma_addr_t dma;
@@ -419,7 +460,8 @@ static void dr_report_map(struct device *dev, const struct rlist_cpu *rc,
 	struct dr_walk w;
 	bool ok;
 
-	for (ok = dr_walk_start(&w, dev, rc, rd); ok; ok = dr_walk_next(&w)) {
+	for (ok = dr_walk_start(&w, rd->__piece, rc, rd); ok;
+	     ok = dr_walk_next(&w)) {
 		phys_addr_t phys = dr_walk_phys(&w);
 		dma_addr_t dma = dr_walk_dma(&w);
 		struct dr_how how;
@@ -511,6 +553,7 @@ int dma_map_rlist(struct device *dev, const struct rlist_cpu *rc,
 
 	if (path == DR_DIRECT && !p2p && dr_identity(dev, rc)) {
 		rlist_dma_init_identity(rd, rc);
+		dr_record(rd, path, dma_max_mapping_size(dev));
 		goto out_report;
 	}
 	ret = -EOPNOTSUPP;
@@ -523,6 +566,8 @@ int dma_map_rlist(struct device *dev, const struct rlist_cpu *rc,
 	}
 	if (ret == -EOPNOTSUPP)
 		ret = dr_map_pieces(dev, rc, rd, dir, attrs, gfp);
+	else if (!ret)
+		dr_record(rd, path, dma_max_mapping_size(dev));
 	if (ret)
 		return ret;
 	if (seg && !rlist_dma_segmentation_ok(rc, rd, seg)) {
@@ -548,7 +593,11 @@ EXPORT_SYMBOL_GPL(dma_map_rlist);
  *
  * An identity mapping of a coherent device needs nothing (and is not walked
  * unless DMA API debugging is on); other mappings are unmapped piece by piece
- * as they were mapped.
+ * as they were mapped: the pieces' size and the DMA API implementation are
+ * those @rd recorded at map time, whatever the device's DMA mask is now.
+ *
+ * Context: Any context where the implementation's unmap may run (as for
+ * dma_unmap_page()).
  */
 void dma_unmap_rlist(struct device *dev, const struct rlist_cpu *rc,
 		     struct rlist_dma *rd, enum dma_data_direction dir,
@@ -569,7 +618,8 @@ static void dr_sync(struct device *dev, const struct rlist_cpu *rc,
 		    bool for_cpu)
 {
 	const struct dma_map_ops *ops;
-	enum dr_path path = dr_path(dev, &ops);
+	size_t max;
+	enum dr_path path = dr_mapped(dev, rd, &ops, &max);
 	bool whole = rlist_dma_is_identity(rd) || dr_one_iova(path, rd);
 	bool report = IS_ENABLED(CONFIG_DMA_API_DEBUG) ||
 		      (for_cpu ? trace_dma_sync_single_for_cpu_enabled() :
@@ -583,7 +633,7 @@ static void dr_sync(struct device *dev, const struct rlist_cpu *rc,
 	/* Identity: coherent and never bounced. */
 	if (whole && !report)
 		return;
-	for (ok = dr_walk_start(&w, dev, rc, rd); ok; ok = dr_walk_next(&w)) {
+	for (ok = dr_walk_start(&w, max, rc, rd); ok; ok = dr_walk_next(&w)) {
 		dma_addr_t dma = dr_walk_dma(&w);
 		struct dr_how how;
 
@@ -615,7 +665,10 @@ static void dr_sync(struct device *dev, const struct rlist_cpu *rc,
  * @dir: DMA direction
  *
  * One call syncs the whole list (copying bounced data back, invalidating
- * caches of non-coherent devices); nothing to do for an identity mapping.
+ * caches of non-coherent devices), in the pieces @rd recorded at map time;
+ * nothing to do for an identity mapping.
+ *
+ * Context: Any context, as dma_sync_single_for_cpu().
  */
 void dma_sync_rlist_for_cpu(struct device *dev, const struct rlist_cpu *rc,
 			    const struct rlist_dma *rd,
@@ -633,6 +686,8 @@ EXPORT_SYMBOL_GPL(dma_sync_rlist_for_cpu);
  * @dir: DMA direction
  *
  * The counterpart of dma_sync_rlist_for_cpu().
+ *
+ * Context: Any context, as dma_sync_single_for_device().
  */
 void dma_sync_rlist_for_device(struct device *dev, const struct rlist_cpu *rc,
 			       const struct rlist_dma *rd,

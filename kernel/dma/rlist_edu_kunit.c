@@ -2731,6 +2731,40 @@ static void p2p_revoke(struct kunit *test)
 			-ENODEV);
 }
 
+/*
+ * Register, unregister, register again: the second provider does not get
+ * the id of the first, so that a list still tagged with the old id maps
+ * nothing (-ENODEV) instead of reaching the new provider.
+ */
+static void p2p_register_again(struct kunit *test)
+{
+	struct p2p_fixture *p = test->priv;
+	struct p2p_view *v = p2p_view_new(test);
+	struct p2p_bar tmp = p->sw;
+	struct rlist_dma rd;
+	u32 id;
+
+	tmp.prov = pci_p2pdma_register_bar(tmp.pdev, IVSHMEM_BAR, PAGE_SIZE,
+					   2 * PAGE_SIZE);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(tmp.prov));
+	id = tmp.prov->id;
+	p2p_add_bar(test, v, &tmp, PAGE_SIZE, 100);
+	rlist_cpu_append_end(v->rc);
+	pci_p2pdma_unregister_bar(tmp.prov);
+
+	/* The same BAR range again: the next id, not the one just freed. */
+	tmp.prov = pci_p2pdma_register_bar(tmp.pdev, IVSHMEM_BAR, PAGE_SIZE,
+					   2 * PAGE_SIZE);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(tmp.prov));
+	KUNIT_EXPECT_EQ(test, tmp.prov->id, id + 1);
+	KUNIT_EXPECT_NULL(test, p2pdma_provider_get(id));
+	KUNIT_EXPECT_EQ(test, dma_map_rlist(p->edu.dev, v->rc, &rd, NULL,
+					    DMA_TO_DEVICE, 0, GFP_KERNEL),
+			-ENODEV);
+	KUNIT_EXPECT_EQ(test, rlist_dma_length(&rd), 0);
+	pci_p2pdma_unregister_bar(tmp.prov);
+}
+
 struct p2p_racer {
 	struct kunit *test;
 	struct device *dev;

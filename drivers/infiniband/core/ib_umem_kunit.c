@@ -38,6 +38,7 @@
 #include <linux/cred.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-direct.h>
+#include <linux/dma-map-ops.h>
 #include <linux/dma-resv.h>
 #include <linux/err.h>
 #include <linux/fdtable.h>
@@ -1202,6 +1203,112 @@ static void ib_umem_test_virt_dmabuf(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, e->maps, 0);
 }
 
+/* Physical addresses below this get the DMA offset of ib_umem_test_max_seg. */
+#define UMEM_RANGE_END	BIT_ULL(46)
+
+static void umem_drop_range_map(void *data)
+{
+	struct device *dev = data;
+
+	kfree(dev->dma_range_map);
+	dev->dma_range_map = NULL;
+}
+
+static void umem_drop_dma_parms(void *data)
+{
+	struct device *dev = data;
+
+	dev->dma_parms = NULL;
+}
+
+/*
+ * The DMA device's maximum segment size and segment boundary apply, as to
+ * the scatterlist that 6.12 cut to ib_dma_max_seg_size():
+ *
+ * - ib_dma_segmentation() gives them, and the umem's DMA ranges walked
+ *   with it come in segments of that size: half a page here, so every page
+ *   in two halves;
+ * - a DMA offset of half a page with a segment boundary at every page
+ *   makes each DMA range cross one boundary more than its pages do: the
+ *   mapping would need more segments than the pages, so ib_umem_get()
+ *   fails with -EOVERFLOW and leaves nothing pinned or accounted.
+ */
+static void ib_umem_test_max_seg(struct kunit *test)
+{
+	const unsigned long npages = 8;
+	const size_t half = PAGE_SIZE / 2;
+	const size_t len = npages * PAGE_SIZE - UMEM_HEAD - UMEM_TAIL;
+	struct umem_fix *f = umem_cur;
+	struct device_dma_parameters *parms;
+	struct rlist_dma_segmentation seg;
+	struct rlist_dma_iter it;
+	struct ib_umem *umem;
+	unsigned long addr;
+	struct page **ref;
+	const u8 *p;
+	u64 n = 0;
+	s64 pinned;
+
+	parms = kunit_kzalloc(test, sizeof(*parms), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, parms);
+	parms->max_segment_size = half;
+	f->dev->dma_parms = parms;
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							umem_drop_dma_parms,
+							f->dev), 0);
+	ib_dma_segmentation(f->ibdev, &seg);
+	KUNIT_EXPECT_EQ(test, seg.max_segment_size, half);
+	KUNIT_EXPECT_EQ(test, seg.segment_boundary_mask, ULONG_MAX);
+	KUNIT_EXPECT_EQ(test, seg.min_align_mask, 0);
+
+	addr = rlist_kunit_map_anon(test, npages);
+	umem_fill_user(test, addr, npages);
+	ref = rlist_kunit_ref_pin(test, addr, npages, FOLL_WRITE | FOLL_LONGTERM);
+	pinned = umem_pinned_vm();
+
+	umem = ib_umem_get(f->ibdev, addr + UMEM_HEAD, len,
+			   IB_ACCESS_LOCAL_WRITE);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(umem), "ib_umem_get: %ld",
+			       PTR_ERR(umem));
+	rlist_dma_for_each_segment(&umem->dma_list, &seg, &it) {
+		if (n < 2 * npages) {
+			KUNIT_EXPECT_EQ_MSG(test, it.pos, n * half,
+					    "segment %llu", n);
+			KUNIT_EXPECT_EQ_MSG(test, it.len, half, "segment %llu",
+					    n);
+			p = umem_dma_to_cpu(test, it.addr - (n % 2) * half,
+					    ref[n / 2]);
+			umem_expect_pattern(test, "half page", p + (n % 2) * half,
+					    half, n * half);
+		}
+		n++;
+	}
+	KUNIT_EXPECT_EQ(test, n, 2 * npages);
+	ib_umem_release(umem);
+	KUNIT_EXPECT_EQ(test, umem_pinned_vm(), pinned);
+
+	/* Bounce buffers have their own placement: the rest is dma-direct's. */
+	if (f->bounce)
+		goto out;
+	parms->max_segment_size = PAGE_SIZE;
+	parms->segment_boundary_mask = PAGE_SIZE - 1;
+	KUNIT_ASSERT_EQ(test, dma_direct_set_offset(f->dev, 0, half,
+						    UMEM_RANGE_END), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							umem_drop_range_map,
+							f->dev), 0);
+	KUNIT_ASSERT_EQ(test, phys_to_dma(f->dev, PAGE_SIZE), PAGE_SIZE + half);
+	umem = ib_umem_get(f->ibdev, addr + UMEM_HEAD, len,
+			   IB_ACCESS_LOCAL_WRITE);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(umem), -EOVERFLOW);
+	if (!IS_ERR(umem))
+		ib_umem_release(umem);
+	KUNIT_EXPECT_EQ(test, umem_pinned_vm(), pinned);
+out:
+	umem_expect_pins(test, ref, npages, 1);
+	unpin_user_pages(ref, npages);
+}
+
 static const enum umem_kind umem_kinds[] = { UMEM_DIRECT, UMEM_VIRT };
 
 static void umem_kind_desc(const enum umem_kind *kind, char *desc)
@@ -1235,6 +1342,7 @@ static struct kunit_case ib_umem_test_cases[] = {
 	KUNIT_CASE_PARAM(ib_umem_test_file_longterm, umem_kind_gen_params),
 	KUNIT_CASE_PARAM(ib_umem_test_memlock, umem_kind_gen_params),
 	KUNIT_CASE_PARAM(ib_umem_test_errors, umem_kind_gen_params),
+	KUNIT_CASE(ib_umem_test_max_seg),
 	KUNIT_CASE(ib_umem_test_virt_p2p),
 	KUNIT_CASE(ib_umem_test_virt_dmabuf),
 	KUNIT_CASE(ib_umem_test_dmabuf),
