@@ -413,6 +413,19 @@ static int dr_map_pieces(struct device *dev, const struct rlist_cpu *rc,
 		ret = dr_how(&w, dev, true, &how);
 		if (ret)
 			break;
+		/*
+		 * dma-direct maps a P2P range through the host bridge at its
+		 * physical address and WARNs if the device cannot reach it;
+		 * userspace gets here through an MR: refuse it like any P2P
+		 * range the device cannot reach.
+		 */
+		if (path == DR_DIRECT &&
+		    how.map == PCI_P2PDMA_MAP_THRU_HOST_BRIDGE &&
+		    !dma_capable(dev, phys, w.len, false)) {
+			dr_put(&w, &how);
+			ret = -EREMOTEIO;
+			break;
+		}
 		dma = dr_map_piece(dev, path, ops, &how, phys, w.len, dir,
 				   attrs);
 		if (dma == DMA_MAPPING_ERROR) {
@@ -512,7 +525,8 @@ static void dr_report_map(struct device *dev, const struct rlist_cpu *rc,
  *
  * Return: 0; -EINVAL for a bad direction, @seg, a device without DMA or a
  * provider range outside its provider's memory; -EREMOTEIO for P2P memory
- * @dev cannot reach (or any P2P memory with dma_map_ops); -ENODEV for a
+ * @dev cannot reach (no route, a host bridge route past the DMA mask of a
+ * device without IOMMU, or any P2P memory with dma_map_ops); -ENODEV for a
  * range of a provider that is unregistered; -EIO if a range cannot be
  * mapped (e.g. it is out of the device's reach and cannot be bounced);
  * -ENOMEM; -EOVERFLOW if the mapping would need more segments than @rc

@@ -2958,11 +2958,48 @@ static void p2p_errors(struct kunit *test)
 			      "a provider reference leaked");
 }
 
+/*
+ * dma-direct maps a P2P range through the host bridge at its physical
+ * address: a BAR above the device's DMA mask is refused with -EREMOTEIO
+ * before dma_direct_map_resource() can warn (an MR reaches this from
+ * userspace), and the memory piece mapped before it is unmapped again.
+ */
+static void p2p_host_bridge_mask(struct kunit *test)
+{
+	struct p2p_fixture *p = test->priv;
+	struct p2p_view *v = p2p_view_new(test);
+	struct device *dev = p->edu.dev;
+	struct page *a = p2p_page(test);
+	u64 mask = dma_get_mask(dev);
+	struct rlist_dma rd;
+	int ret;
+
+	if (device_iommu_mapped(dev) ||
+	    p2p_expected(test, p->flat.pdev, dev) !=
+	    PCI_P2PDMA_MAP_THRU_HOST_BRIDGE)
+		kunit_skip(test, "needs dma-direct and the host bridge route");
+	/* QEMU puts the ivshmem BAR in the 64-bit window, above 4 GiB. */
+	KUNIT_ASSERT_GT(test, p->flat.prov->start, (u64)DMA_BIT_MASK(32));
+	p2p_add_mem(test, v, a, 0, 100);
+	p2p_add_bar(test, v, &p->flat, 0, PAGE_SIZE);
+	rlist_cpu_append_end(v->rc);
+	KUNIT_ASSERT_EQ(test, dma_set_mask(dev, DMA_BIT_MASK(32)), 0);
+	ret = dma_map_rlist(dev, v->rc, &rd, NULL, DMA_TO_DEVICE, 0,
+			    GFP_KERNEL);
+	if (!ret)
+		dma_unmap_rlist(dev, v->rc, &rd, DMA_TO_DEVICE, 0);
+	dma_set_mask(dev, mask);
+	KUNIT_EXPECT_EQ(test, ret, -EREMOTEIO);
+	KUNIT_EXPECT_EQ(test, rlist_dma_length(&rd), 0);
+}
+
 static struct kunit_case p2p_test_cases[] = {
 	KUNIT_CASE(p2p_map_types),
 	KUNIT_CASE_SLOW(p2p_switch),
 	KUNIT_CASE_SLOW(p2p_host_bridge),
+	KUNIT_CASE(p2p_host_bridge_mask),
 	KUNIT_CASE(p2p_revoke),
+	KUNIT_CASE(p2p_register_again),
 	KUNIT_CASE_SLOW(p2p_revoke_race),
 	KUNIT_CASE(p2p_errors),
 	KUNIT_CASE(p2p_register_invalid),
