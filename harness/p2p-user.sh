@@ -111,7 +111,7 @@ EOF
 
 # Why the log in $1 is a failure; nothing if it passed.
 verdict() {
-	local log=$1 e bad
+	local log=$1 e bad reports
 	local re='^not ok |^Bail out|Oops|BUG:|WARNING:|Kernel panic|Call Trace'
 
 	# The program's own "ok" lines may name what they check for.
@@ -129,7 +129,7 @@ verdict() {
 	grep -qE '^# p2pmem_pin: [0-9]+ tests, [0-9]+ passed, 0 failed' "$log" ||
 		echo "no summary line with 0 failed"
 	# Every kernel report (sanitizers, lockdep, hung tasks, ...) too.
-	kernel_reports p2p-user "$log" || echo "kernel report above"
+	reports=$(kernel_reports p2p-user "$log") || echo "$reports"
 }
 
 main() {
