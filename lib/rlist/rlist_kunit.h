@@ -105,8 +105,19 @@ struct pci_dev;
  * listed in rlist_kunit.qemu_pci (else the test is skipped), and the
  * check that they are as they were at boot (rlist_kunit_pci.c).
  */
+#if IS_ENABLED(CONFIG_RLIST_KUNIT_PCI)
 struct pci_dev *rlist_kunit_pci_get(struct kunit *test, unsigned int vendor,
 				    unsigned int device, struct pci_dev *from);
 void rlist_kunit_pci_check(struct kunit *test);
+#else
+static inline struct pci_dev *rlist_kunit_pci_get(struct kunit *test,
+						  unsigned int vendor,
+						  unsigned int device,
+						  struct pci_dev *from)
+{
+	kunit_skip(test, "no PCI in this kernel");
+	return NULL;
+}
+#endif
 
 #endif /* _LIB_RLIST_KUNIT_H */

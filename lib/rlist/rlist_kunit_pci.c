@@ -106,9 +106,13 @@ static void rlist_qemu_pci_expect_boot_state(struct kunit *test,
 {
 	struct device *dev = &pdev->dev;
 	const char *name = pci_name(pdev);
+	bool overridden;
 
-	KUNIT_EXPECT_FALSE_MSG(test, device_has_driver_override(dev),
-			       "%s: driver override left", name);
+	spin_lock(&dev->driver_override.lock);
+	overridden = dev->driver_override.name;
+	spin_unlock(&dev->driver_override.lock);
+	KUNIT_EXPECT_FALSE_MSG(test, overridden, "%s: driver override left",
+			       name);
 	device_lock(dev);
 	if (driver) {
 		KUNIT_EXPECT_TRUE_MSG(test, dev->driver &&
