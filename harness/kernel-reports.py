@@ -21,6 +21,10 @@ import os
 import re
 import sys
 
+# No __pycache__ in the repo: build output goes under build/ only.
+sys.dont_write_bytecode = True
+import ktap  # noqa: E402
+
 REPORT = re.compile(
     r"^(?:"
     r"WARNING: CPU: \d+ PID: \d+ at "
@@ -44,43 +48,24 @@ REPORT = re.compile(
     r"|INFO: task .* blocked for more than"
     r"|Kernel panic"
     r")")
-SUBTEST = re.compile(r"^(?P<indent> *)# Subtest: (?P<name>\S+)")
-RESULT = re.compile(r"^(?P<indent> *)(?:not )?ok \d+ (?P<name>[^#]*?)\s*(?:#.*)?$")
-
-
 def reports(lines):
     """Yield (test, report line) for every report of the kernel output."""
-    stack = {}
     pending = []
     started = False
-    for line in lines:
-        line = line.rstrip("\r\n")
-        m = SUBTEST.match(line)
-        if m:
-            level = len(m.group("indent")) // 4
-            stack = {k: v for k, v in stack.items() if k < level}
-            stack[level] = m.group("name")
+    for kind, what, m in ktap.walk(lines):
+        if kind == "subtest":
             if not started:
                 for r in pending:
                     yield "boot", r
                 pending = []
                 started = True
-            continue
-        m = RESULT.match(line)
-        if m and started:
-            level = len(m.group("indent")) // 4
-            if level == 0:
-                test = m.group("name")
-            elif level == 1:
-                test = "%s.%s" % (stack.get(1, "?"), m.group("name"))
-            else:
-                test = "%s.%s" % (stack.get(1, "?"), stack.get(2, "?"))
-            for r in pending:
-                yield test, r
-            pending = []
-            continue
-        if REPORT.match(line):
-            pending.append(line)
+        elif kind == "result":
+            if started:
+                for r in pending:
+                    yield what[0], r
+                pending = []
+        elif REPORT.match(what):
+            pending.append(what)
     for r in pending:
         yield ("end" if started else "boot"), r
 
@@ -106,11 +91,7 @@ def main():
     exp = sys.argv[3] if len(sys.argv) == 4 else os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "expected-reports")
     with open(log, errors="replace") as f:
-        lines = f.readlines()
-    for i, line in enumerate(lines):
-        if line.startswith("==== raw kernel output"):
-            lines = lines[i + 1:]
-            break
+        lines = ktap.raw_output(f.readlines())
     got = {}
     for test, r in reports(lines):
         got.setdefault(test, []).append(r)

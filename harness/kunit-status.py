@@ -15,30 +15,18 @@ renamed test cannot leave the list behind.  --list prints the results.
 
 import fnmatch
 import os
-import re
 import sys
 
-SUBTEST = re.compile(r"^(?P<indent> *)# Subtest: (?P<name>\S+)")
-RESULT = re.compile(r"^(?P<indent> *)(?P<not>not )?ok \d+ (?P<name>[^#]*?)\s*"
-                    r"(?:# (?P<directive>\S+)\s*(?P<reason>.*))?$")
-
+# No __pycache__ in the repo: build output goes under build/ only.
+sys.dont_write_bytecode = True
+import ktap  # noqa: E402
 
 def results(lines):
     """Map suite.case to (PASS|FAIL|SKIP, skip reason)."""
-    stack = {}
     out = {}
-    for line in lines:
-        line = line.rstrip("\r\n")
-        m = SUBTEST.match(line)
-        if m:
-            level = len(m.group("indent")) // 4
-            stack = {k: v for k, v in stack.items() if k < level}
-            stack[level] = m.group("name")
+    for kind, what, m in ktap.walk(lines):
+        if kind != "result" or what[1] != 1 or what[0].startswith("?."):
             continue
-        m = RESULT.match(line)
-        if not m or len(m.group("indent")) // 4 != 1 or 1 not in stack:
-            continue
-        name = "%s.%s" % (stack[1], m.group("name"))
         directive = (m.group("directive") or "").upper()
         if m.group("not"):
             status = "FAIL"
@@ -46,7 +34,7 @@ def results(lines):
             status = "SKIP"
         else:
             status = "PASS"
-        out[name] = (status, (m.group("reason") or "").strip())
+        out[what[0]] = (status, (m.group("reason") or "").strip())
     return out
 
 
@@ -75,11 +63,7 @@ def main():
     exp = args[2] if len(args) == 3 else os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "expected-skips")
     with open(log, errors="replace") as f:
-        lines = f.readlines()
-    for i, line in enumerate(lines):
-        if line.startswith("==== raw kernel output"):
-            lines = lines[i + 1:]
-            break
+        lines = ktap.raw_output(f.readlines())
     got = results(lines)
     if show:
         for name, (status, reason) in sorted(got.items()):
