@@ -274,6 +274,44 @@ static void rlist_gup_test_hole(struct kunit *test)
 }
 
 /*
+ * Pin GUP_PAGES pages at @addr into a list (holding one page already if
+ * @nonempty) with each of the @attempts rlist allocations failing in turn:
+ * -ENOMEM, the list as before, no pin left but the references' and the
+ * first page's.
+ */
+static void gup_fail_each_alloc(struct kunit *test, struct rlist_kunit_alloc *a,
+				unsigned long addr, struct page **pages,
+				int nonempty, long attempts)
+{
+	struct rlist_cpu rc;
+	struct snap before;
+	long k;
+	int ret;
+
+	for (k = 0; k < attempts; k++) {
+		rlist_cpu_init(&rc);
+		if (nonempty) {
+			KUNIT_ASSERT_EQ(test,
+					rlist_cpu_pin_user(&rc, addr, PAGE_SIZE,
+							   FOLL_WRITE,
+							   GFP_KERNEL), 0);
+		}
+		take_snap(&rc, &before);
+		a->attempts = 0;
+		a->fail_at = k;
+		ret = rlist_cpu_pin_user(&rc, addr, GUP_PAGES * PAGE_SIZE,
+					 FOLL_WRITE, GFP_KERNEL);
+		a->fail_at = -1;
+		KUNIT_EXPECT_EQ_MSG(test, ret, -ENOMEM,
+				    "allocation %ld of %ld failed", k, attempts);
+		expect_snap(test, &rc, &before);
+		KUNIT_EXPECT_EQ(test, pins_of(pages[0]), 1 + nonempty);
+		expect_pins(test, pages + 1, GUP_PAGES - 1, 1);
+		rlist_cpu_unpin(&rc, false);
+	}
+}
+
+/*
  * Fail each allocation of the list in turn: -ENOMEM, nothing pinned, nothing
  * leaked, the list as before.
  */
@@ -282,11 +320,9 @@ static void rlist_gup_test_nomem(struct kunit *test)
 	unsigned long addr = map_anon(test, GUP_PAGES);
 	struct rlist_kunit_alloc a = { .fail_at = -1 };
 	struct page **pages;
-	long attempts, k;
 	struct rlist_cpu rc;
-	struct snap before;
+	long attempts;
 	int nonempty;
-	int ret;
 
 	pages = ref_pin(test, addr, GUP_PAGES, FOLL_WRITE);
 	rlist_kunit_alloc_track(test, &a);
@@ -307,30 +343,7 @@ static void rlist_gup_test_nomem(struct kunit *test)
 		KUNIT_EXPECT_GT(test, attempts, 0);
 		rlist_cpu_unpin(&rc, false);
 
-		for (k = 0; k < attempts; k++) {
-			rlist_cpu_init(&rc);
-			if (nonempty) {
-				KUNIT_ASSERT_EQ(test,
-						rlist_cpu_pin_user(&rc, addr,
-								   PAGE_SIZE,
-								   FOLL_WRITE,
-								   GFP_KERNEL),
-						0);
-			}
-			take_snap(&rc, &before);
-			a.attempts = 0;
-			a.fail_at = k;
-			ret = rlist_cpu_pin_user(&rc, addr, GUP_PAGES * PAGE_SIZE,
-						 FOLL_WRITE, GFP_KERNEL);
-			a.fail_at = -1;
-			KUNIT_EXPECT_EQ_MSG(test, ret, -ENOMEM,
-					    "allocation %ld of %ld failed", k,
-					    attempts);
-			expect_snap(test, &rc, &before);
-			KUNIT_EXPECT_EQ(test, pins_of(pages[0]), 1 + nonempty);
-			expect_pins(test, pages + 1, GUP_PAGES - 1, 1);
-			rlist_cpu_unpin(&rc, false);
-		}
+		gup_fail_each_alloc(test, &a, addr, pages, nonempty, attempts);
 	}
 	unpin_user_pages(pages, GUP_PAGES);
 	RLIST_KUNIT_EXPECT_NO_LEAK(test, &a);
@@ -346,11 +359,9 @@ static void rlist_gup_test_short_reserve(struct kunit *test)
 	unsigned long addr = map_anon(test, GUP_PAGES);
 	struct rlist_kunit_alloc a = { .fail_at = -1 };
 	struct page **pages;
-	long attempts, k, failed = 0;
+	long attempts, failed = 0;
 	struct rlist_cpu rc;
-	struct snap before;
 	int nonempty;
-	int ret;
 
 	pages = ref_pin(test, addr, GUP_PAGES, FOLL_WRITE);
 	rlist_kunit_alloc_track(test, &a);
@@ -372,31 +383,8 @@ static void rlist_gup_test_short_reserve(struct kunit *test)
 			expect_same_ranges(test, &rc, pages, GUP_PAGES);
 		rlist_cpu_unpin(&rc, false);
 
-		for (k = 0; k < attempts; k++) {
-			rlist_cpu_init(&rc);
-			if (nonempty) {
-				KUNIT_ASSERT_EQ(test,
-						rlist_cpu_pin_user(&rc, addr,
-								   PAGE_SIZE,
-								   FOLL_WRITE,
-								   GFP_KERNEL),
-						0);
-			}
-			take_snap(&rc, &before);
-			a.attempts = 0;
-			a.fail_at = k;
-			ret = rlist_cpu_pin_user(&rc, addr, GUP_PAGES * PAGE_SIZE,
-						 FOLL_WRITE, GFP_KERNEL);
-			a.fail_at = -1;
-			KUNIT_EXPECT_EQ_MSG(test, ret, -ENOMEM,
-					    "allocation %ld of %ld failed", k,
-					    attempts);
-			failed++;
-			expect_snap(test, &rc, &before);
-			KUNIT_EXPECT_EQ(test, pins_of(pages[0]), 1 + nonempty);
-			expect_pins(test, pages + 1, GUP_PAGES - 1, 1);
-			rlist_cpu_unpin(&rc, false);
-		}
+		gup_fail_each_alloc(test, &a, addr, pages, nonempty, attempts);
+		failed += attempts;
 	}
 	unpin_user_pages(pages, GUP_PAGES);
 	RLIST_KUNIT_EXPECT_NO_LEAK(test, &a);
