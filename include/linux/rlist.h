@@ -527,6 +527,7 @@ __rlist_cpu_iter_next(struct rlist_cpu_iter *it)
 /* rlist_dma flags */
 #define RLIST_DMA_IDENTITY	BIT(0)	/* DMA address == CPU physical address */
 #define RLIST_DMA_HAS_BASE	BIT(1)	/* relative entries have a base */
+#define RLIST_DMA_HAS_RELATIVE	BIT(2)	/* @__rel_last is valid */
 
 /**
  * struct rlist_dma - DMA address ranges
@@ -534,7 +535,10 @@ __rlist_cpu_iter_next(struct rlist_cpu_iter *it)
  * @__cpu: in identity mode, the CPU list whose physical addresses are the
  *	DMA addresses
  * @__base: added to the relative entries
- * @__flags: %RLIST_DMA_IDENTITY, %RLIST_DMA_HAS_BASE
+ * @__rel_last: the largest offset of a byte of a relative entry, so that
+ *	no base makes one wrap
+ * @__flags: %RLIST_DMA_IDENTITY, %RLIST_DMA_HAS_BASE,
+ *	%RLIST_DMA_HAS_RELATIVE
  * @__piece: for dma_map_rlist(): the largest piece it mapped in one call
  *	(dma_max_mapping_size() when it mapped), so that unmap and sync cut
  *	the list exactly as the mapping did
@@ -550,6 +554,7 @@ struct rlist_dma {
 	struct rlist __rl;
 	const struct rlist_cpu *__cpu;
 	dma_addr_t __base;
+	u64 __rel_last;
 	unsigned int __flags;
 	unsigned int __map_path;
 	size_t __piece;
@@ -695,7 +700,7 @@ int rlist_dma_append_relative(struct rlist_dma *rd, u64 offset, u64 len,
 			      gfp_t gfp);
 int rlist_dma_append_absolute(struct rlist_dma *rd, dma_addr_t addr, u64 len,
 			      gfp_t gfp);
-void rlist_dma_set_base(struct rlist_dma *rd, dma_addr_t base);
+int rlist_dma_set_base(struct rlist_dma *rd, dma_addr_t base);
 void rlist_dma_destroy(struct rlist_dma *rd);
 u64 rlist_dma_length(const struct rlist_dma *rd);
 

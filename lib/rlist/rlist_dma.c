@@ -19,11 +19,24 @@ static int rd_append(struct rlist_dma *rd, u64 base, u64 len, u8 type,
 {
 	struct rlist_entry e = { .base = base, .length = len, .type = type };
 
+	u64 last = base + len - 1;
+	int ret;
+
 	if (rlist_dma_is_identity(rd) || !len)
 		return -EINVAL;
 	if (len - 1 > (dma_addr_t)~0 - base)
 		return -EOVERFLOW;
-	return rlist_append(&rd->__rl, &e, 0, gfp);
+	/* A relative range must stay below the top once based, too. */
+	if (type == RLIST_DMA_RELATIVE && rlist_dma_has_base(rd) &&
+	    last > (dma_addr_t)~0 - rd->__base)
+		return -EOVERFLOW;
+	ret = rlist_append(&rd->__rl, &e, 0, gfp);
+	if (ret || type != RLIST_DMA_RELATIVE)
+		return ret;
+	if (!(rd->__flags & RLIST_DMA_HAS_RELATIVE) || last > rd->__rel_last)
+		rd->__rel_last = last;
+	rd->__flags |= RLIST_DMA_HAS_RELATIVE;
+	return 0;
 }
 
 /**
@@ -35,8 +48,10 @@ static int rd_append(struct rlist_dma *rd, u64 base, u64 len, u8 type,
  *
  * Contiguous relative ranges are merged into one entry.
  *
+ * Context: Any context; @gfp must allow the caller's context.
  * Return: 0; -EINVAL for a zero length or an identity list; -EOVERFLOW if the
- * range wraps; -ENOMEM.  On error the list is unchanged.
+ * range wraps, or ends past the top of the DMA address space once added to
+ * the base set already; -ENOMEM.  On error the list is unchanged.
  */
 int rlist_dma_append_relative(struct rlist_dma *rd, u64 offset, u64 len,
 			      gfp_t gfp)
@@ -66,11 +81,20 @@ EXPORT_SYMBOL_GPL(rlist_dma_append_absolute);
  * @rd: the list
  * @base: the base, e.g. the start of an IOVA allocated once the list's
  *	length was known
+ *
+ * Context: Any context.
+ * Return: 0; -EOVERFLOW if a relative range of @rd would end past the top
+ * of the DMA address space, in which case the list is unchanged.  A list
+ * without relative ranges takes any base.
  */
-void rlist_dma_set_base(struct rlist_dma *rd, dma_addr_t base)
+int rlist_dma_set_base(struct rlist_dma *rd, dma_addr_t base)
 {
+	if ((rd->__flags & RLIST_DMA_HAS_RELATIVE) &&
+	    rd->__rel_last > (dma_addr_t)~0 - base)
+		return -EOVERFLOW;
 	rd->__base = base;
 	rd->__flags |= RLIST_DMA_HAS_BASE;
+	return 0;
 }
 EXPORT_SYMBOL_GPL(rlist_dma_set_base);
 

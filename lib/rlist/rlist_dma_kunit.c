@@ -540,6 +540,54 @@ static void rlist_dma_test_relative_absolute_base(struct kunit *test)
 	rlist_dma_destroy(&rd);
 }
 
+/*
+ * A base never makes a relative range end past the top of the DMA address
+ * space: rlist_dma_set_base() refuses it, and so does appending a relative
+ * range to a list that has a base, both leaving the list as it was.
+ */
+static void rlist_dma_test_set_base_wrap(struct kunit *test)
+{
+	const dma_addr_t top = (dma_addr_t)~0;
+	struct rlist_dma_iter it;
+	struct rlist_dma rd;
+
+	rlist_dma_init(&rd);
+	/* Without relative ranges any base goes. */
+	KUNIT_ASSERT_EQ(test, rlist_dma_append_absolute(&rd, 0x1000, 0x1000,
+							GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, rlist_dma_set_base(&rd, top), 0);
+	rlist_dma_destroy(&rd);
+
+	rlist_dma_init(&rd);
+	KUNIT_ASSERT_EQ(test, rlist_dma_append_relative(&rd, 0x1000, 0x1000,
+							GFP_KERNEL), 0);
+	KUNIT_ASSERT_EQ(test, rlist_dma_append_relative(&rd, 0, 0x800,
+							GFP_KERNEL), 0);
+	/* The last byte, at offset 0x1fff, would be at top + 1. */
+	KUNIT_EXPECT_EQ(test, rlist_dma_set_base(&rd, top - 0x1ffe),
+			-EOVERFLOW);
+	KUNIT_EXPECT_FALSE(test, rlist_dma_has_base(&rd));
+	KUNIT_EXPECT_EQ(test, rlist_dma_set_base(&rd, top - 0x1fff), 0);
+	KUNIT_EXPECT_TRUE(test, rlist_dma_has_base(&rd));
+	KUNIT_ASSERT_TRUE(test, rlist_dma_iter_start(&it, &rd, NULL));
+	KUNIT_EXPECT_EQ(test, it.addr, top - 0x0fff);
+	KUNIT_EXPECT_EQ(test, it.len, 0x1000);
+
+	/* Based already: a relative range past the top is refused. */
+	KUNIT_EXPECT_EQ(test, rlist_dma_append_relative(&rd, 0x2000, 1,
+							GFP_KERNEL),
+			-EOVERFLOW);
+	KUNIT_EXPECT_EQ(test, rlist_dma_length(&rd), 0x1800);
+	/* So is a new base that would wrap; the list keeps the old one. */
+	KUNIT_EXPECT_EQ(test, rlist_dma_set_base(&rd, top), -EOVERFLOW);
+	KUNIT_ASSERT_TRUE(test, rlist_dma_iter_start(&it, &rd, NULL));
+	KUNIT_EXPECT_EQ(test, it.addr, top - 0x0fff);
+	/* An absolute range at the top still fits. */
+	KUNIT_EXPECT_EQ(test, rlist_dma_append_absolute(&rd, top, 1,
+							GFP_KERNEL), 0);
+	rlist_dma_destroy(&rd);
+}
+
 /* Random lists: ranges, segments and blocks against the references. */
 static void rlist_dma_test_random_lists(struct kunit *test)
 {
@@ -1587,6 +1635,7 @@ static void rlist_dma_test_min_align_fits_segment(struct kunit *test)
 static struct kunit_case rlist_dma_test_cases[] = {
 	KUNIT_CASE(rlist_dma_test_append_invalid),
 	KUNIT_CASE(rlist_dma_test_relative_absolute_base),
+	KUNIT_CASE(rlist_dma_test_set_base_wrap),
 	KUNIT_CASE(rlist_dma_test_random_lists),
 	KUNIT_CASE(rlist_dma_test_alloc_failure),
 	KUNIT_CASE(rlist_dma_test_num_blocks),

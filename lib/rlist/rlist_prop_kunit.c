@@ -1751,8 +1751,14 @@ static bool rp_check_dma_shape(struct rp_ctx *c)
 			return false;
 		}
 	}
-	if (c->dbase || rp_chance(c, 2))
-		rlist_dma_set_base(&rd, c->dbase);
+	if (c->dbase || rp_chance(c, 2)) {
+		ret = rlist_dma_set_base(&rd, c->dbase);
+		if (!RP_CHECK(c, !ret, "base %#llx: %d",
+			      (unsigned long long)c->dbase, ret)) {
+			rlist_dma_destroy(&rd);
+			return false;
+		}
+	}
 	c->nr_shapes++;
 	ret = rp_check_dma_model(c, &rd);
 	rlist_dma_destroy(&rd);
