@@ -11,6 +11,8 @@
 #include <linux/completion.h>
 #include <linux/delay.h>
 #include <linux/device.h>
+#include <linux/dma-mapping.h>
+#include <linux/dma-rlist.h>
 #include <linux/err.h>
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -23,6 +25,7 @@
 #include <linux/pci.h>
 #include <linux/pci-p2pdma.h>
 #include <linux/rlist.h>
+#include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -255,6 +258,54 @@ static bool p2p_log_has(const char *a, const char *b)
 }
 
 /*
+ * Map the pinned P2PDMA pages of @rc for their own device, through a
+ * scatterlist and through a range list, then unmap them.  Called while the
+ * device is being unbound: the provider of the pages is released already,
+ * the pages are not, and what a mapping caches about the route must live
+ * until the pages are gone (kmemleak's final scan reports a cache filled
+ * again after it was freed).
+ */
+static void p2p_map_pinned(struct kunit *test, struct pci_dev *pdev,
+			   const struct rlist_cpu *rc)
+{
+	struct page *pages[P2P_PAGES];
+	struct rlist_cpu_iter it;
+	struct rlist_dma_iter dit;
+	struct sg_table sgt;
+	struct rlist_dma rd;
+	unsigned int n = 0;
+	dma_addr_t sg_addr;
+
+	rlist_cpu_for_each_page(rc, &it) {
+		if (n < P2P_PAGES)
+			pages[n] = rlist_cpu_iter_page(&it);
+		n++;
+	}
+	KUNIT_ASSERT_EQ(test, n, P2P_PAGES);
+	KUNIT_ASSERT_EQ(test, sg_alloc_table_from_pages(&sgt, pages, n, 0,
+							n * PAGE_SIZE,
+							GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, dma_map_sgtable(&pdev->dev, &sgt,
+					      DMA_BIDIRECTIONAL, 0), 0);
+	if (sgt.nents) {
+		/* A device reaches its own BAR by bus address. */
+		KUNIT_EXPECT_TRUE(test, sg_dma_is_bus_address(sgt.sgl));
+		sg_addr = sg_dma_address(sgt.sgl);
+		dma_unmap_sgtable(&pdev->dev, &sgt, DMA_BIDIRECTIONAL, 0);
+	}
+	sg_free_table(&sgt);
+	if (!sgt.nents)
+		return;
+
+	KUNIT_ASSERT_EQ(test, dma_map_rlist(&pdev->dev, rc, &rd, NULL,
+					    DMA_BIDIRECTIONAL, 0, GFP_KERNEL),
+			0);
+	KUNIT_EXPECT_TRUE(test, rlist_dma_iter_start(&dit, &rd, NULL));
+	KUNIT_EXPECT_EQ(test, dit.addr, sg_addr);
+	dma_unmap_rlist(&pdev->dev, rc, &rd, DMA_BIDIRECTIONAL, 0);
+}
+
+/*
  * Unbinding the provider while its memory is pinned long-term does not crash
  * and does not take the memory away: the pgmap teardown waits for the page
  * references, so unbind waits until the pages are unpinned, and says so in
@@ -307,6 +358,8 @@ static void rlist_gup_p2p_test_unbind(struct kunit *test)
 	KUNIT_EXPECT_TRUE_MSG(test, p2p_log_has(pci_name(pdev), want),
 			      "no \"%s\" for %s in the kernel log", want,
 			      pci_name(pdev));
+	if (!finished)
+		p2p_map_pinned(test, pdev, &rc);
 	rlist_cpu_unpin(&rc, false);
 	if (!finished)
 		finished = wait_for_completion_timeout(&u->done, 30 * HZ);
