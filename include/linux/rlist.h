@@ -523,6 +523,9 @@ __rlist_cpu_iter_next(struct rlist_cpu_iter *it)
 /* rlist entry types used by rlist_dma */
 #define RLIST_DMA_RELATIVE	0	/* offset from the list's base */
 #define RLIST_DMA_ABSOLUTE	1	/* a DMA (e.g. P2P bus) address */
+/* Absolute, recorded by dma_map_rlist() for P2P memory: how it was mapped */
+#define RLIST_DMA_P2P_BUS	2	/* at its PCI bus address: nothing mapped */
+#define RLIST_DMA_P2P_HOST	3	/* through the host bridge, as a resource */
 
 /* rlist_dma flags */
 #define RLIST_DMA_IDENTITY	BIT(0)	/* DMA address == CPU physical address */
@@ -694,6 +697,27 @@ static inline bool rlist_dma_is_identity(const struct rlist_dma *rd)
 static inline bool rlist_dma_has_base(const struct rlist_dma *rd)
 {
 	return rd->__flags & RLIST_DMA_HAS_BASE;
+}
+
+/*
+ * For dma_map_rlist() and its unmap and sync (kernel/dma/rlist.c), which
+ * record in each entry how its range was mapped and read it back: the
+ * stored entries of a list that is not an identity view, and the DMA
+ * address of one of them.  Not for drivers: use the iterators.
+ */
+int __rlist_dma_append_typed(struct rlist_dma *rd, dma_addr_t addr, u64 len,
+			     u8 type, gfp_t gfp);
+
+static inline const struct rlist *
+__rlist_dma_entries(const struct rlist_dma *rd)
+{
+	return rlist_dma_is_identity(rd) ? NULL : &rd->__rl;
+}
+
+static inline dma_addr_t __rlist_dma_entry_addr(const struct rlist_dma *rd,
+						const struct rlist_entry *e)
+{
+	return e->type == RLIST_DMA_RELATIVE ? rd->__base + e->base : e->base;
 }
 
 int rlist_dma_append_relative(struct rlist_dma *rd, u64 offset, u64 len,

@@ -41,7 +41,9 @@
  * piece, so that every piece is released exactly as it was mapped: the
  * pieces' size and the DMA API implementation are those the mapping
  * recorded in the DMA list, not derived again from the device, whose DMA
- * mask (and with it dma_max_mapping_size()) may have changed since.
+ * mask (and with it dma_max_mapping_size()) may have changed since; the
+ * route of a P2P piece is the type of its DMA entry, not asked again of its
+ * provider.
  *
  * DMA API debugging, KMSAN and the dma_map_page/dma_unmap_page/
  * dma_sync_single_* trace events see every piece of every mapping, as if it
@@ -231,12 +233,14 @@ static void dr_sync_piece(struct device *dev, enum dr_path path,
 
 /*
  * Walk of the mapped pieces: the CPU ranges cut to at most @max bytes, with
- * the DMA address of each piece read from the DMA list at the same position.
+ * the DMA address of each piece, and how it was mapped, read from the entry
+ * of the DMA list at the same position.
  */
 struct dr_walk {
 	struct rlist_cpu_iter cpu;
-	struct rlist_dma_iter dma;
-	bool dma_valid;
+	const struct rlist_dma *rd;	/* NULL while mapping */
+	struct rlist_iter ent;		/* entries of @rd, unless identity */
+	bool ent_valid;
 	bool may_p2p;		/* the list may hold P2P memory */
 	size_t max;
 	u64 off;		/* offset of the piece in the CPU range */
@@ -258,7 +262,9 @@ static bool dr_walk_start(struct dr_walk *w, size_t max,
 	w->max = max;
 	w->off = 0;
 	w->may_p2p = rlist_cpu_flags(rc) & RLIST_CPU_MAY_P2P;
-	w->dma_valid = rd && rlist_dma_iter_start(&w->dma, rd, NULL);
+	w->rd = rd;
+	w->ent_valid = rd && !rlist_dma_is_identity(rd) &&
+		       rlist_iter_first(&w->ent, __rlist_dma_entries(rd));
 	rlist_cpu_iter_start(&w->cpu, rc, RLIST_CPU_STEP_RANGE);
 	return dr_walk_piece(w);
 }
@@ -292,15 +298,15 @@ static void dr_put(const struct dr_walk *w, struct dr_how *how)
 }
 
 /*
- * How @dev reaches the current piece.  @get: at map time, hold the provider
- * of a range tagged with a provider id (one reference per piece, dropped by
- * dr_put()); otherwise the piece is mapped and holds it already.
+ * How @dev reaches the current piece, at map time.  The provider of a range
+ * tagged with a provider id is held (one reference per piece, dropped by
+ * dr_put()).
  *
  * Return: 0; -ENODEV if the provider is gone (being unregistered);
  * -EINVAL for a range outside its provider's memory; -EREMOTEIO if @dev
  * cannot reach the provider.
  */
-static int dr_how(const struct dr_walk *w, struct device *dev, bool get,
+static int dr_how(const struct dr_walk *w, struct device *dev,
 		  struct dr_how *how)
 {
 	phys_addr_t phys = dr_walk_phys(w);
@@ -312,15 +318,13 @@ static int dr_how(const struct dr_walk *w, struct device *dev, bool get,
 	if (!w->may_p2p)
 		return 0;
 	if (w->cpu.provider) {
-		prov = get ? p2pdma_provider_get(w->cpu.provider) :
-			     p2pdma_provider_find(w->cpu.provider);
+		prov = p2pdma_provider_get(w->cpu.provider);
 		if (!prov)
 			return -ENODEV;
 		how->prov = prov;
 		if (phys < prov->start ||
 		    phys - prov->start + w->len > prov->size) {
-			if (get)
-				dr_put(w, how);
+			dr_put(w, how);
 			return -EINVAL;
 		}
 	} else {
@@ -332,23 +336,66 @@ static int dr_how(const struct dr_walk *w, struct device *dev, bool get,
 	}
 	how->map = p2pdma_provider_map_type(prov, dev);
 	if (how->map == PCI_P2PDMA_MAP_NOT_SUPPORTED) {
-		if (get)
-			dr_put(w, how);
+		dr_put(w, how);
 		return -EREMOTEIO;
 	}
 	return 0;
 }
 
-/* DMA address of the current piece, or DMA_MAPPING_ERROR past the list. */
-static dma_addr_t dr_walk_dma(struct dr_walk *w)
+/* The DMA list entry type that records how a piece was mapped. */
+static u8 dr_how_type(const struct dr_how *how)
+{
+	switch (how->map) {
+	case PCI_P2PDMA_MAP_BUS_ADDR:
+		return RLIST_DMA_P2P_BUS;
+	case PCI_P2PDMA_MAP_THRU_HOST_BRIDGE:
+		return RLIST_DMA_P2P_HOST;
+	default:
+		return RLIST_DMA_ABSOLUTE;
+	}
+}
+
+/*
+ * The DMA address of the current piece of a mapped list and, in @how, how
+ * it was mapped, as its DMA entry recorded it: not asked again of the
+ * provider, whose map-type cache need not hold it any more.  The provider
+ * of a tagged range is the one the mapping holds.
+ *
+ * Return: the address; DMA_MAPPING_ERROR for a piece past the DMA list, or
+ * one that disagrees with it (a P2P range where memory was mapped): @rd
+ * is not the mapping of this CPU list.
+ */
+static dma_addr_t dr_walk_dma(struct dr_walk *w, struct dr_how *how)
 {
 	u64 pos = dr_walk_pos(w);
+	u8 type = RLIST_DMA_ABSOLUTE;
+	dma_addr_t dma;
 
-	while (w->dma_valid && pos - w->dma.pos >= w->dma.len)
-		w->dma_valid = rlist_dma_iter_next(&w->dma);
-	if (!w->dma_valid || pos < w->dma.pos)
-		return DMA_MAPPING_ERROR;
-	return w->dma.addr + (pos - w->dma.pos);
+	how->map = PCI_P2PDMA_MAP_UNKNOWN;
+	how->prov = NULL;
+	if (rlist_dma_is_identity(w->rd)) {
+		dma = dr_walk_phys(w);
+	} else {
+		while (w->ent_valid &&
+		       pos - w->ent.pos >= w->ent.entry.length)
+			w->ent_valid = rlist_iter_next(&w->ent);
+		if (!w->ent_valid || pos < w->ent.pos)
+			return DMA_MAPPING_ERROR;
+		type = w->ent.entry.type;
+		dma = __rlist_dma_entry_addr(w->rd, &w->ent.entry) +
+		      (pos - w->ent.pos);
+	}
+
+	if (type == RLIST_DMA_P2P_BUS)
+		how->map = PCI_P2PDMA_MAP_BUS_ADDR;
+	else if (type == RLIST_DMA_P2P_HOST)
+		how->map = PCI_P2PDMA_MAP_THRU_HOST_BRIDGE;
+	if (!w->cpu.provider)
+		return dma;
+	/* A tagged range is P2P memory, mapped with a hold on its provider. */
+	if (how->map != PCI_P2PDMA_MAP_UNKNOWN)
+		how->prov = p2pdma_provider_find(w->cpu.provider);
+	return how->prov ? dma : DMA_MAPPING_ERROR;
 }
 
 /*
@@ -370,13 +417,12 @@ static void dr_unmap(struct device *dev, const struct rlist_cpu *rc,
 
 	for (ok = (report || !whole) && dr_walk_start(&w, max, rc, rd);
 	     ok && dr_walk_pos(&w) < end; ok = dr_walk_next(&w)) {
-		dma_addr_t dma = dr_walk_dma(&w);
 		struct dr_how how;
+		dma_addr_t dma = dr_walk_dma(&w, &how);
 
-		if (WARN_ON_ONCE(dma == DMA_MAPPING_ERROR) ||
-		    WARN_ON_ONCE(dr_how(&w, dev, false, &how)))
+		if (WARN_ON_ONCE(dma == DMA_MAPPING_ERROR))
 			break;
-		if (report && how.prov) {
+		if (report && how.map != PCI_P2PDMA_MAP_UNKNOWN) {
 			trace_dma_unmap_resource(dev, dma, w.len, dir, attrs);
 			debug_dma_unmap_resource(dev, dma, w.len, dir);
 		} else if (report) {
@@ -410,7 +456,7 @@ static int dr_map_pieces(struct device *dev, const struct rlist_cpu *rc,
 		struct dr_how how;
 		dma_addr_t dma;
 
-		ret = dr_how(&w, dev, true, &how);
+		ret = dr_how(&w, dev, &how);
 		if (ret)
 			break;
 		/*
@@ -433,7 +479,8 @@ static int dr_map_pieces(struct device *dev, const struct rlist_cpu *rc,
 			ret = -EIO;
 			break;
 		}
-		ret = rlist_dma_append_absolute(rd, dma, w.len, gfp);
+		ret = __rlist_dma_append_typed(rd, dma, w.len,
+					       dr_how_type(&how), gfp);
 		if (ret) {
 			dr_unmap_piece(dev, path, ops, &how, dma, w.len, dir,
 				       attrs | DMA_ATTR_SKIP_CPU_SYNC);
@@ -476,12 +523,12 @@ static void dr_report_map(struct device *dev, const struct rlist_cpu *rc,
 	for (ok = dr_walk_start(&w, rd->__piece, rc, rd); ok;
 	     ok = dr_walk_next(&w)) {
 		phys_addr_t phys = dr_walk_phys(&w);
-		dma_addr_t dma = dr_walk_dma(&w);
 		struct dr_how how;
+		dma_addr_t dma = dr_walk_dma(&w, &how);
 
-		if (WARN_ON_ONCE(dr_how(&w, dev, false, &how)))
+		if (WARN_ON_ONCE(dma == DMA_MAPPING_ERROR))
 			return;
-		if (how.prov) {
+		if (how.map != PCI_P2PDMA_MAP_UNKNOWN) {
 			/* P2P memory (maybe without struct page): a resource */
 			trace_dma_map_resource(dev, phys, dma, w.len, dir,
 					       attrs);
@@ -648,14 +695,13 @@ static void dr_sync(struct device *dev, const struct rlist_cpu *rc,
 	if (whole && !report)
 		return;
 	for (ok = dr_walk_start(&w, max, rc, rd); ok; ok = dr_walk_next(&w)) {
-		dma_addr_t dma = dr_walk_dma(&w);
 		struct dr_how how;
+		dma_addr_t dma = dr_walk_dma(&w, &how);
 
-		if (WARN_ON_ONCE(dma == DMA_MAPPING_ERROR) ||
-		    WARN_ON_ONCE(dr_how(&w, dev, false, &how)))
+		if (WARN_ON_ONCE(dma == DMA_MAPPING_ERROR))
 			return;
 		/* P2P memory: never bounced, no CPU cache maintenance. */
-		if (how.prov)
+		if (how.map != PCI_P2PDMA_MAP_UNKNOWN)
 			continue;
 		if (!whole)
 			dr_sync_piece(dev, path, ops, dma, w.len, dir, for_cpu);

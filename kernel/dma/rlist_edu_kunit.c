@@ -2765,6 +2765,84 @@ static void p2p_register_again(struct kunit *test)
 	pci_p2pdma_unregister_bar(tmp.prov);
 }
 
+/* Turn every route cached for @prov into "not supported"; how many. */
+static unsigned int p2p_poison_routes(struct p2pdma_provider *prov)
+{
+	unsigned int n = 0;
+	unsigned long idx;
+	void *entry;
+
+	xa_for_each(&prov->map_types, idx, entry) {
+		xa_store(&prov->map_types, idx,
+			 xa_mk_value(PCI_P2PDMA_MAP_NOT_SUPPORTED), GFP_KERNEL);
+		n++;
+	}
+	return n;
+}
+
+/* Empty the route cache of a provider: computed again when next asked. */
+static void p2p_forget_routes(struct p2pdma_provider *prov)
+{
+	unsigned long idx;
+	void *entry;
+
+	xa_for_each(&prov->map_types, idx, entry)
+		xa_erase(&prov->map_types, idx);
+}
+
+/*
+ * Unmap and sync take the route of each P2P piece from the mapping, not
+ * from the providers: with the routes the switch ivshmem and the CMB cached
+ * for the switch edu turned to "not supported" between map and unmap, the
+ * list still syncs and unmaps completely, without a warning, and the memory
+ * after its P2P ranges loses its IOVA.
+ */
+static void p2p_route_recorded(struct kunit *test)
+{
+	struct p2p_fixture *p = test->priv;
+	struct p2p_view *v = p2p_view_new(test);
+	void *cmb = p2p_cmb_alloc(test, p, PAGE_SIZE);
+	struct p2pdma_provider *provs[] = {
+		p->sw.prov, pci_p2pdma_page_provider(virt_to_page(cmb)),
+	};
+	struct iommu_domain *domain = edu_dma_domain(&p->edu);
+	struct page *a = p2p_page(test);
+	struct rlist_dma_iter it;
+	dma_addr_t mem = 0;
+	struct rlist_dma rd;
+	unsigned int i;
+
+	/* The memory comes last: an unmap that gives up keeps its IOVA. */
+	p2p_add_bar(test, v, &p->sw, 0, 3000);
+	p2p_add_cmb(test, v, p, cmb, 0, 1000);
+	p2p_add_mem(test, v, a, 0, PAGE_SIZE);
+	rlist_cpu_append_end(v->rc);
+	KUNIT_ASSERT_EQ(test, dma_map_rlist(p->edu.dev, v->rc, &rd, NULL,
+					    DMA_BIDIRECTIONAL, 0, GFP_KERNEL),
+			0);
+	rlist_dma_for_each_range(&rd, &it)
+		if (it.pos <= 4000 && 4000 - it.pos < it.len)
+			mem = it.addr + (4000 - it.pos);
+	if (domain)
+		KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(domain, mem),
+				page_to_phys(a));
+
+	/* Only expectations from here on: the routes must be forgotten. */
+	for (i = 0; i < ARRAY_SIZE(provs); i++) {
+		KUNIT_EXPECT_GE(test, p2p_poison_routes(provs[i]), 1);
+		KUNIT_EXPECT_EQ(test, p2pdma_provider_map_type(provs[i],
+							       p->edu.dev),
+				PCI_P2PDMA_MAP_NOT_SUPPORTED);
+	}
+	dma_sync_rlist_for_cpu(p->edu.dev, v->rc, &rd, DMA_BIDIRECTIONAL);
+	dma_sync_rlist_for_device(p->edu.dev, v->rc, &rd, DMA_BIDIRECTIONAL);
+	dma_unmap_rlist(p->edu.dev, v->rc, &rd, DMA_BIDIRECTIONAL, 0);
+	if (domain)
+		KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(domain, mem), 0);
+	for (i = 0; i < ARRAY_SIZE(provs); i++)
+		p2p_forget_routes(provs[i]);
+}
+
 struct p2p_racer {
 	struct kunit *test;
 	struct device *dev;
@@ -3000,6 +3078,7 @@ static struct kunit_case p2p_test_cases[] = {
 	KUNIT_CASE(p2p_host_bridge_mask),
 	KUNIT_CASE(p2p_revoke),
 	KUNIT_CASE(p2p_register_again),
+	KUNIT_CASE(p2p_route_recorded),
 	KUNIT_CASE_SLOW(p2p_revoke_race),
 	KUNIT_CASE(p2p_errors),
 	KUNIT_CASE(p2p_register_invalid),

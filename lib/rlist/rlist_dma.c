@@ -11,6 +11,7 @@
 #include <linux/log2.h>
 #include <linux/overflow.h>
 #include <linux/export.h>
+#include <kunit/visibility.h>
 
 #include "rlist_internal.h"
 
@@ -75,6 +76,20 @@ int rlist_dma_append_absolute(struct rlist_dma *rd, dma_addr_t addr, u64 len,
 	return rd_append(rd, addr, len, RLIST_DMA_ABSOLUTE, gfp);
 }
 EXPORT_SYMBOL_GPL(rlist_dma_append_absolute);
+
+/*
+ * An absolute range of one of the types dma_map_rlist() records for P2P
+ * memory (see include/linux/rlist.h); built-in callers only.
+ */
+int __rlist_dma_append_typed(struct rlist_dma *rd, dma_addr_t addr, u64 len,
+			     u8 type, gfp_t gfp)
+{
+	if (type != RLIST_DMA_ABSOLUTE && type != RLIST_DMA_P2P_BUS &&
+	    type != RLIST_DMA_P2P_HOST)
+		return -EINVAL;
+	return rd_append(rd, addr, len, type, gfp);
+}
+EXPORT_SYMBOL_IF_KUNIT(__rlist_dma_append_typed);
 
 /**
  * rlist_dma_set_base() - set the address that relative ranges are based on

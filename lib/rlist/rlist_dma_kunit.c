@@ -588,6 +588,64 @@ static void rlist_dma_test_set_base_wrap(struct kunit *test)
 	rlist_dma_destroy(&rd);
 }
 
+/*
+ * The P2P entry types dma_map_rlist() records: absolute addresses that a
+ * base does not move, stored apart from other types (so that each entry
+ * says how its bytes were mapped) but walked as one DMA-contiguous range.
+ */
+static void rlist_dma_test_p2p_types(struct kunit *test)
+{
+	static const struct {
+		u64 addr, len;
+		u8 type;
+	} want[] = {
+		{ 0x1000, 0x1000, RLIST_DMA_ABSOLUTE },
+		{ 0x2000, 0x2000, RLIST_DMA_P2P_BUS },
+		{ 0x4000, 0x1000, RLIST_DMA_P2P_HOST },
+	};
+	struct rlist_dma_iter it;
+	struct rlist_iter ri;
+	struct rlist_dma rd;
+	unsigned int i = 0;
+
+	rlist_dma_init(&rd);
+	KUNIT_EXPECT_EQ(test, __rlist_dma_append_typed(&rd, 0, 0x1000,
+						       RLIST_DMA_RELATIVE,
+						       GFP_KERNEL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, __rlist_dma_append_typed(&rd, 0, 0x1000,
+						       RLIST_NR_TYPES,
+						       GFP_KERNEL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, rlist_dma_length(&rd), 0);
+	KUNIT_ASSERT_EQ(test, rlist_dma_append_absolute(&rd, 0x1000, 0x1000,
+							GFP_KERNEL), 0);
+	KUNIT_ASSERT_EQ(test, __rlist_dma_append_typed(&rd, 0x2000, 0x1000,
+						       RLIST_DMA_P2P_BUS,
+						       GFP_KERNEL), 0);
+	KUNIT_ASSERT_EQ(test, __rlist_dma_append_typed(&rd, 0x3000, 0x1000,
+						       RLIST_DMA_P2P_BUS,
+						       GFP_KERNEL), 0);
+	KUNIT_ASSERT_EQ(test, __rlist_dma_append_typed(&rd, 0x4000, 0x1000,
+						       RLIST_DMA_P2P_HOST,
+						       GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, rlist_dma_set_base(&rd, 0x100000), 0);
+
+	for (rlist_iter_first(&ri, __rlist_dma_entries(&rd));
+	     rlist_iter_valid(&ri); rlist_iter_next(&ri), i++) {
+		KUNIT_ASSERT_LT(test, i, ARRAY_SIZE(want));
+		KUNIT_EXPECT_EQ(test, ri.entry.type, want[i].type);
+		KUNIT_EXPECT_EQ(test, __rlist_dma_entry_addr(&rd, &ri.entry),
+				want[i].addr);
+		KUNIT_EXPECT_EQ(test, ri.entry.length, want[i].len);
+	}
+	KUNIT_EXPECT_EQ(test, i, ARRAY_SIZE(want));
+
+	KUNIT_ASSERT_TRUE(test, rlist_dma_iter_start(&it, &rd, NULL));
+	KUNIT_EXPECT_EQ(test, it.addr, 0x1000);
+	KUNIT_EXPECT_EQ(test, it.len, 0x4000);
+	KUNIT_EXPECT_FALSE(test, rlist_dma_iter_next(&it));
+	rlist_dma_destroy(&rd);
+}
+
 /* Random lists: ranges, segments and blocks against the references. */
 static void rlist_dma_test_random_lists(struct kunit *test)
 {
@@ -1636,6 +1694,7 @@ static struct kunit_case rlist_dma_test_cases[] = {
 	KUNIT_CASE(rlist_dma_test_append_invalid),
 	KUNIT_CASE(rlist_dma_test_relative_absolute_base),
 	KUNIT_CASE(rlist_dma_test_set_base_wrap),
+	KUNIT_CASE(rlist_dma_test_p2p_types),
 	KUNIT_CASE(rlist_dma_test_random_lists),
 	KUNIT_CASE(rlist_dma_test_alloc_failure),
 	KUNIT_CASE(rlist_dma_test_num_blocks),
