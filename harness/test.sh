@@ -17,7 +17,7 @@ set -euo pipefail
 # long before CI's 90-minute limit.  The budgets add up to less than that.
 TIERS=(
 	"kunit-uml 580 900 $RLIST_REPO/harness/kunit.sh"
-	"kunit-qemu 1280 1800 $RLIST_REPO/harness/kunit-qemu.sh"
+	"kunit-qemu 1400 2100 $RLIST_REPO/harness/kunit-qemu.sh"
 	"p2p-user 15 120 $RLIST_REPO/harness/p2p-user.sh"
 	"e2e 200 420 $RLIST_REPO/harness/e2e.sh --recorded-base"
 	"kunit-arm64 390 600 $RLIST_REPO/harness/kunit-arm64.sh"
