@@ -15,6 +15,7 @@
 #include <linux/random.h>
 #include <linux/rlist.h>
 #include <linux/scatterlist.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
@@ -971,6 +972,8 @@ static void rlist_cpu_test_page_array_model(struct kunit *test)
 		rlist_cpu_destroy(&rc, 0);
 		if (!check_storages(test, &rs, pool, m, true))
 			break;
+		/* Tens of seconds under TCG: let RCU and others run. */
+		cond_resched();
 	}
 }
 
@@ -998,6 +1001,7 @@ static void check_random_lists(struct kunit *test, unsigned int flags)
 			KUNIT_ASSERT_TRUE(test, ref_pagelist(m));
 		if (!check_storages(test, &rs, pool, m, true))
 			break;
+		cond_resched();
 	}
 }
 

@@ -18,6 +18,7 @@
 #include <linux/random.h>
 #include <linux/rlist.h>
 #include <linux/scatterlist.h>
+#include <linux/sched.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 
@@ -663,6 +664,7 @@ static void rlist_dma_test_random_lists(struct kunit *test)
 		u64 base = 0, bs;
 		bool ok = true;
 
+		cond_resched();
 		dgen_list(&rs, m, rnd(&rs, 2) ? DGEN_PAGELIST : 0);
 		if (!dbuild(test, &rd, m))
 			break;

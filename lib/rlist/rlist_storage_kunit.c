@@ -10,6 +10,7 @@
 #include <linux/module.h>
 #include <linux/prandom.h>
 #include <linux/rlist.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/mm.h>
 
@@ -442,6 +443,7 @@ static void rlist_test_random(struct kunit *test)
 		struct rlist rl;
 		unsigned long i;
 
+		cond_resched();
 		model_init(test, &m, n);
 		rlist_init(&rl);
 		for (i = 0; i < n; i++) {
