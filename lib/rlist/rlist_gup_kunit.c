@@ -211,6 +211,21 @@ static void take_snap(const struct rlist_cpu *rc, struct snap *s)
 			s->e[it.pos / PAGE_SIZE] = it.entry;
 }
 
+/*
+ * A list to pin into: empty, or holding the first page at @addr if
+ * @nonempty; its state in @before.
+ */
+static void gup_start_list(struct kunit *test, struct rlist_cpu *rc,
+			   unsigned long addr, int nonempty, struct snap *before)
+{
+	rlist_cpu_init(rc);
+	if (nonempty)
+		KUNIT_ASSERT_EQ(test, rlist_cpu_pin_user(rc, addr, PAGE_SIZE,
+							 FOLL_WRITE,
+							 GFP_KERNEL), 0);
+	take_snap(rc, before);
+}
+
 static void expect_snap(struct kunit *test, const struct rlist_cpu *rc,
 			const struct snap *before)
 {
@@ -248,14 +263,7 @@ static void rlist_gup_test_hole(struct kunit *test)
 						  ref), -EFAULT);
 
 	for (nonempty = 0; nonempty < 2; nonempty++) {
-		rlist_cpu_init(&rc);
-		if (nonempty) {
-			KUNIT_ASSERT_EQ(test,
-					rlist_cpu_pin_user(&rc, addr, PAGE_SIZE,
-							   FOLL_WRITE,
-							   GFP_KERNEL), 0);
-		}
-		take_snap(&rc, &before);
+		gup_start_list(test, &rc, addr, nonempty, &before);
 		KUNIT_EXPECT_EQ(test,
 				rlist_cpu_pin_user(&rc, addr, GUP_PAGES * PAGE_SIZE,
 						   FOLL_WRITE | FOLL_LONGTERM,
@@ -289,14 +297,7 @@ static void gup_fail_each_alloc(struct kunit *test, struct rlist_kunit_alloc *a,
 	int ret;
 
 	for (k = 0; k < attempts; k++) {
-		rlist_cpu_init(&rc);
-		if (nonempty) {
-			KUNIT_ASSERT_EQ(test,
-					rlist_cpu_pin_user(&rc, addr, PAGE_SIZE,
-							   FOLL_WRITE,
-							   GFP_KERNEL), 0);
-		}
-		take_snap(&rc, &before);
+		gup_start_list(test, &rc, addr, nonempty, &before);
 		a->attempts = 0;
 		a->fail_at = k;
 		ret = rlist_cpu_pin_user(&rc, addr, GUP_PAGES * PAGE_SIZE,
