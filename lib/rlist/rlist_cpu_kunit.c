@@ -25,12 +25,15 @@ static ulong rlist_cpu_seed;
 module_param(rlist_cpu_seed, ulong, 0444);
 MODULE_PARM_DESC(rlist_cpu_seed, "seed of the rlist_cpu random tests (0: random)");
 
+static uint rlist_cpu_lists = 250;
+module_param(rlist_cpu_lists, uint, 0444);
+MODULE_PARM_DESC(rlist_cpu_lists, "random lists of each rlist_cpu model test");
+
 /* Fake physical addresses of P2P providers: never dereferenced. */
 #define PROV_BASE(p)	((u64)(p) << 40)
 #define NR_PROVIDERS	3
 
 #define MAX_PIECES	48
-#define NR_RANDOM_LISTS	250
 
 /* ------------------------------------------------------------------ */
 /* Memory pool                                                        */
@@ -132,6 +135,14 @@ static void pool_reset(struct pool *pool)
 		pool->c[i].cursor = 0;
 	for (i = 0; i <= NR_PROVIDERS; i++)
 		pool->prov_cursor[i] = 0;
+}
+
+/* The number of random lists of a model test; none is not a test. */
+static unsigned int nr_random_lists(struct kunit *test)
+{
+	if (!rlist_cpu_lists)
+		kunit_skip(test, "no random lists (rlist_kunit.rlist_cpu_lists=0)");
+	return rlist_cpu_lists;
 }
 
 static u64 seed_of(struct kunit *test)
@@ -949,14 +960,15 @@ static void rlist_cpu_test_page_array_model(struct kunit *test)
 	struct model *m = model_alloc(test, MAX_PIECES);
 	struct rnd_state rs;
 	struct pool *pool;
-	unsigned int i, offset;
+	unsigned int i, n, offset;
 	unsigned long npages;
 	u64 length;
 
 	KUNIT_ASSERT_NOT_NULL(test, pages);
+	n = nr_random_lists(test);
 	prandom_seed_state(&rs, seed_of(test));
 	pool = pool_create(test, &rs);
-	for (i = 0; i < NR_RANDOM_LISTS; i++) {
+	for (i = 0; i < n; i++) {
 		struct rlist_cpu rc;
 		int ret;
 
@@ -978,7 +990,7 @@ static void rlist_cpu_test_page_array_model(struct kunit *test)
 }
 
 /*
- * NR_RANDOM_LISTS random lists generated with @flags, checked on every
+ * rlist_cpu_lists random lists generated with @flags, checked on every
  * storage; with GEN_PROV, every other list has aligned interior boundaries.
  */
 static void check_random_lists(struct kunit *test, unsigned int flags)
@@ -986,11 +998,11 @@ static void check_random_lists(struct kunit *test, unsigned int flags)
 	struct model *m = model_alloc(test, MAX_PIECES);
 	struct rnd_state rs;
 	struct pool *pool;
-	unsigned int i;
+	unsigned int i, n = nr_random_lists(test);
 
 	prandom_seed_state(&rs, seed_of(test));
 	pool = pool_create(test, &rs);
-	for (i = 0; i < NR_RANDOM_LISTS; i++) {
+	for (i = 0; i < n; i++) {
 		unsigned int f = flags;
 
 		if (flags & GEN_PROV && i & 1)
