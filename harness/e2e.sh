@@ -232,9 +232,11 @@ build_initramfs() {
 	local cpio=$OUT/initramfs.cpio
 
 	mkdir -p "$OUT"
-	if stale "$gen" "$BASE_SRC/usr/gen_init_cpio.c"; then
+	# The rlist tree's: the series does not change it.
+	require_tree
+	if stale "$gen" "$TREE/usr/gen_init_cpio.c"; then
 		info "building $gen"
-		gcc -O2 -o "$gen" "$BASE_SRC/usr/gen_init_cpio.c"
+		gcc -O2 -o "$gen" "$TREE/usr/gen_init_cpio.c"
 	fi
 	if stale "$prog" "$PROG_SRC"; then
 		info "building $prog"
@@ -419,7 +421,6 @@ main() {
 	mkdir -p "$LOGS" "$OUT"
 
 	start=$SECONDS
-	base_src
 	build_initramfs
 	took "initramfs" "$start"
 
