@@ -48,7 +48,7 @@ ZEN="-cpu EPYC"
 # changes between setups is the DMA path, so rlist_prop runs most lists
 # through dma-iommu (the longest path); the rlist_cpu model tests do not
 # map, and their 250 lists run on UML and arm64.
-PROP_IOMMU="rlist_prop.lists=${RLIST_PROP_LISTS:-20000}"
+PROP_IOMMU="rlist_prop.lists=${RLIST_PROP_LISTS:-10000}"
 PROP="rlist_prop.lists=${RLIST_PROP_LISTS:-5000}"
 CPU="rlist_kunit.rlist_cpu_lists=50"
 # The tests touch a PCI device only if its vendor:device id is listed here
