@@ -32,5 +32,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	SUDO="sudo -n"
 fi
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -q
-$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+if ! $SUDO apt-get update -q || ! $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"; then
+	echo "error: could not install ${missing[*]}: apt-get failed (see above; is Debian's package mirror reachable?)" >&2
+	exit 1
+fi

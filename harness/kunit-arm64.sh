@@ -30,16 +30,19 @@ main() {
 	command -v "${CROSS}gcc" >/dev/null ||
 		die "${CROSS}gcc is not installed: run make deps"
 	mkdir -p "$LOGS" "$CCACHE_DIR"
-	rm -f "$json" "$summary" "$ARM64_DIR/test.log"
+	rm -f "$log" "$json" "$summary" "$ARM64_DIR/test.log"
 	info "kunit.py run --arch=arm64 (log: $log)"
+	progress_start "arm64 build in arm64" "$ARM64_DIR" "$log"
 	set +e
 	(cd "$TREE" && python3 tools/testing/kunit/kunit.py run --arch=arm64 \
 		--cross_compile="$CROSS" --build_dir="$ARM64_DIR" \
 		--kunitconfig="$RLIST_REPO/kunit/qemu-arm64" \
 		--jobs="${JOBS:-2}" --make_options "CC=$ARM64_CC" --timeout=300 \
-		--json="$json") 2>&1 | tee "$log" | grep --line-buffered -E '^\[[0-9:]+\] (Configuring|Building|Starting|Testing complete|Elapsed|.*(FAILED|CRASHED|ERROR|SKIPPED))|error:'
+		--json="$json") 2>&1 | tee "$log" | grep --line-buffered -E "$KUNIT_SHOW" |
+		progress_lines
 	rc=${PIPESTATUS[0]}
 	set -e
+	progress_stop "$ARM64_DIR" "$(built "$log")"
 	# kunit.py only shows the log of failed tests: keep the kernel output.
 	if [ -f "$ARM64_DIR/test.log" ]; then
 		echo "==== raw kernel output ($ARM64_DIR/test.log)" >>"$log"

@@ -95,7 +95,7 @@ run_setup() {
 	(cd "$TREE" && python3 tools/testing/kunit/kunit.py exec --arch=x86_64 \
 		--build_dir="$dir" --timeout=900 --qemu_args="$qargs" \
 		"${extra[@]}" --json="$json") 2>&1 | tee "$log" |
-		grep --line-buffered -E '^\[[0-9:]+\] (Starting|Testing complete|Elapsed|.*(FAILED|CRASHED|ERROR|SKIPPED))' |
+		grep --line-buffered -E "$KUNIT_SHOW" |
 		sed -u "s/^/[$name] /"
 	rc=${PIPESTATUS[0]}
 	set -e

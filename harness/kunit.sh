@@ -15,15 +15,18 @@ main() {
 
 	require_tree
 	mkdir -p "$LOGS" "$CCACHE_DIR"
-	rm -f "$json" "$summary" "$BUILD/uml/test.log"
+	rm -f "$log" "$json" "$summary" "$BUILD/uml/test.log"
 	info "kunit.py run --arch=um (log: $log)"
+	progress_start "um build in uml" "$BUILD/uml" "$log"
 	set +e
 	(cd "$TREE" && python3 tools/testing/kunit/kunit.py run --arch=um \
 		--build_dir="$BUILD/uml" --kunitconfig="$RLIST_REPO/kunit/uml" --kunitconfig="$SANITIZERS" \
 		--jobs="${JOBS:-2}" --make_options "CC=$KCC" --timeout=300 \
-		--json="$json") 2>&1 | tee "$log" | grep --line-buffered -E '^\[[0-9:]+\] (Configuring|Building|Starting|Testing complete|Elapsed|.*(FAILED|CRASHED|ERROR))|error:'
+		--json="$json") 2>&1 | tee "$log" | grep --line-buffered -E "$KUNIT_SHOW" |
+		progress_lines
 	rc=${PIPESTATUS[0]}
 	set -e
+	progress_stop "$BUILD/uml" "$(built "$log")"
 
 	line=$(kunit_counts "$log")
 	read -r passed failed <<<"${line:-0 0}"

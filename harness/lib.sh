@@ -211,6 +211,109 @@ kunit_counts() {
 	echo "${passed:-0} $failed"
 }
 
+# Objects (.o files) of a whole build of each build dir (by its name), for
+# the progress of a build into an empty dir; a build that started from an
+# empty dir records its own count there (.rlist-objects) for the next one.
+declare -A BUILD_OBJECTS=([uml]=900 [x86]=1650 [arm64]=800 [demo]=1240
+	[e2e-base]=1640 [bench-uml]=700 [bench-x86]=1200)
+PROGRESS_PID=
+PROGRESS_COLD=
+
+# The expected object count of a whole build in dir $1.
+build_objects() {
+	local n
+
+	n=$(cat "$1/.rlist-objects" 2>/dev/null || true)
+	echo "${n:-${BUILD_OBJECTS[$(basename "$1")]:-0}}"
+}
+
+# progress_start WHAT DIR LOG: in the background, show how far the build
+# in DIR is: the objects compiled since now (against the expected count
+# when DIR starts empty), and the time; in place every 2 s on a terminal,
+# a line a minute otherwise (logs).  Stops at progress_stop or once LOG
+# has kunit.py's line for the end of the build.
+progress_start() {
+	local what=$1 dir=$2 log=$3 total
+
+	mkdir -p "$dir"
+	touch "$dir/.rlist-build-start"
+	total=$(build_objects "$dir")
+	PROGRESS_COLD=
+	if [ -z "$(find "$dir" -name '*.o' -print -quit)" ]; then
+		PROGRESS_COLD=1
+	fi
+	(
+		every=${PROGRESS_EVERY:-60}
+		[ -t 1 ] && every=2
+		start=$SECONDS
+		while sleep "$every"; do
+			if grep -qE '^\[[0-9:]+\] (Starting KUnit Kernel|Elapsed time)' "$log" 2>/dev/null; then
+				break
+			fi
+			n=$(find "$dir" -name '*.o' -newer "$dir/.rlist-build-start" 2>/dev/null | wc -l)
+			t=$((SECONDS - start))
+			line="==> $what: $n"
+			if [ "$total" -le 0 ]; then
+				line+=" objects compiled"
+			elif [ -n "$PROGRESS_COLD" ]; then
+				[ "$n" -le "$total" ] || total=$n
+				line+=" of about $total objects ($((n * 100 / total))%)"
+			else
+				line+=" objects compiled again (a whole build has about $total)"
+			fi
+			line+=", $((t / 60)) min $((t % 60)) s"
+			if [ -t 1 ]; then
+				printf '\r%s\033[K' "$line"
+			else
+				echo "$line"
+			fi
+		done
+		[ ! -t 1 ] || printf '\r\033[K'
+	) &
+	PROGRESS_PID=$!
+}
+
+# progress_stop DIR [STATUS]: stop the progress of progress_start; after
+# a build from an empty dir that succeeded (STATUS 0, the default),
+# record DIR's object count.
+progress_stop() {
+	local dir=$1
+
+	if [ -n "$PROGRESS_PID" ]; then
+		kill "$PROGRESS_PID" 2>/dev/null || true
+		wait "$PROGRESS_PID" 2>/dev/null || true
+		PROGRESS_PID=
+		[ ! -t 1 ] || printf '\r\033[K'
+	fi
+	if [ "${2:-0}" -eq 0 ] && [ -n "$PROGRESS_COLD" ]; then
+		find "$dir" -name '*.o' | wc -l >"$dir/.rlist-objects"
+	fi
+	rm -f "$dir/.rlist-build-start"
+}
+
+# The lines of kunit.py's output a tier shows while it runs: its steps,
+# each suite as it starts, and every test that did not pass.
+KUNIT_SHOW='^\[[0-9:]+\] (Configuring|Building|Starting|Testing complete|Elapsed|=+ [A-Za-z0-9_]+ \([0-9]+ subtests?\) =+$|.*(FAILED|CRASHED|ERROR|SKIPPED))|error:'
+
+# 0 if the kunit.py run of log $1 got past its build, for progress_stop.
+built() {
+	if grep -qE '^\[[0-9:]+\] Starting KUnit Kernel' "$1"; then
+		echo 0
+	else
+		echo 1
+	fi
+}
+
+# Filter of the progress lines a build shows: on a terminal each starts by
+# clearing the line progress_start writes in place.
+progress_lines() {
+	if [ -t 1 ]; then
+		sed -u 's/^/\r\x1b[K/'
+	else
+		cat
+	fi
+}
+
 # kunit_build SRC ARCH DIR LOG KUNITCONFIG...: kunit.py build of the
 # kernel source SRC for ARCH into build dir DIR, with the kunitconfigs
 # given (files or directories).  The whole output goes to LOG, kunit.py's
@@ -226,17 +329,32 @@ kunit_build() {
 	done
 	mkdir -p "$(dirname "$log")"
 	info "kunit.py build --arch=$arch in $dir (log: $log)"
+	rm -f "$log"
+	progress_start "$arch build in $(basename "$dir")" "$dir" "$log"
 	set +e
 	(cd "$src" && PYTHONDONTWRITEBYTECODE=1 python3 tools/testing/kunit/kunit.py \
 		build --arch="$arch" --build_dir="$dir" "${args[@]}" \
 		--jobs="${JOBS:-2}" --make_options "CC=$KCC") 2>&1 | tee "$log" |
-		grep --line-buffered -E '^\[[0-9:]+\] (Configuring|Building|Elapsed|.*(FAILED|ERROR))|error:'
+		grep --line-buffered -E '^\[[0-9:]+\] (Configuring|Building|Elapsed|.*(FAILED|ERROR))|error:' |
+		progress_lines
 	rc=${PIPESTATUS[0]}
 	set -e
+	progress_stop "$dir" "$rc"
 	if [ "$rc" -ne 0 ]; then
 		tail -n 30 "$log" >&2
 		die "$arch kernel build in $dir failed (kunit.py exit status $rc, log: $log)"
 	fi
+}
+
+# need_disk GIB WHAT: dies with one line unless the file system of build/
+# has GIB GiB free for WHAT.
+need_disk() {
+	local avail
+
+	mkdir -p "$BUILD"
+	avail=$(df -P -k "$BUILD" | awk 'NR == 2 { print int($4 / 1048576) }')
+	[ "$avail" -ge "$1" ] ||
+		die "$2 needs about $1 GiB of disk and $BUILD has $avail GiB free: free some (make clean removes the builds)"
 }
 
 # $1 is missing or older than one of the other files.

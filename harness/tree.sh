@@ -14,6 +14,7 @@ create_base() {
 	local tmp=$BUILD/linux.tmp
 
 	[ -f "$TARBALL" ] || die "$TARBALL not found: run make deps (package linux-source-6.12)"
+	need_disk 3 "the kernel tree (build/linux, with its git history)"
 	info "extracting $TARBALL into $TREE"
 	rm -rf "$tmp"
 	mkdir -p "$tmp"
