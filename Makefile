@@ -68,12 +68,11 @@ kunit-arm64: tree
 ops-build: tree
 	@$(H)/ops-build.sh
 
-# The main job: build the x86_64 rlist kernel, boot it in QEMU and move
-# RDMA traffic over soft-RoCE through rlist-registered memory, every byte
-# checked (the short run of make e2e).
+# The main job: build a small x86_64 kernel with rlist (kunit/demo-x86, no
+# sanitizers), boot it in QEMU and move RDMA traffic over soft-RoCE through
+# rlist-registered memory, every byte checked (the short run of make e2e).
 run: deps tree
-	@$(H)/kunit-qemu.sh --build-only
-	@$(H)/e2e.sh --demo
+	@$(H)/run.sh
 
 # check and series need the UML build of make kunit (same CC, no rebuild).
 check: tree
@@ -108,7 +107,7 @@ bench: deps tree
 	@$(H)/bench.sh $(if $(COMMIT),--commit)
 
 clean:
-	rm -rf build/uml build/x86 build/p2p-user build/arm64 build/allmod build/series build/series-check build/series-uml build/x86-boot build/logs \
+	rm -rf build/uml build/x86 build/demo build/p2p-user build/arm64 build/allmod build/series build/series-check build/series-uml build/x86-boot build/logs \
 		build/e2e build/e2e-base build/drivers build/drivers-base build/base-src \
 		build/bench build/bench-uml build/bench-x86
 	-git -C build/linux worktree prune 2>/dev/null

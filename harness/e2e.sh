@@ -82,6 +82,9 @@ BASE_KNOWN_WARN=(
 KERNEL_OPTS="BLK_DEV_INITRD DEVTMPFS TMPFS SYSVIPC UNIX VIRTIO_NET
 INFINIBAND_USER_ACCESS INFINIBAND_USER_MEM RDMA_RXE RDMA_SIW HUGETLBFS
 TRANSPARENT_HUGEPAGE BLK_DEV_NVME PCI_P2PDMA"
+# What the demo (make run) needs of it: rxe only.
+DEMO_OPTS="BLK_DEV_INITRD DEVTMPFS TMPFS UNIX VIRTIO_NET INFINIBAND_USER_ACCESS
+INFINIBAND_USER_MEM RDMA_RXE TRANSPARENT_HUGEPAGE"
 # Host programs copied into the initramfs with their libraries.
 PROGRAMS="ibv_rc_pingpong ibv_devinfo rping ib_write_bw ib_read_bw
 ib_send_bw rdma ip"
@@ -90,7 +93,8 @@ P2P="-device pcie-root-port,id=rp1,chassis=1,slot=1"
 P2P+=" -device x3130-upstream,id=up1,bus=rp1"
 P2P+=" -device xio3130-downstream,id=dn1,bus=up1,chassis=2,slot=0"
 P2P+=" -device nvme,serial=rlist,cmb_size_mb=16,bus=dn1"
-QEMU_ARGS="-machine q35 -cpu max -smp 2 -m 8G -nographic -no-reboot"
+# E2E_MEM: the guest's memory (the 4 GiB MR needs the 8 GiB).
+QEMU_ARGS="-machine q35 -cpu max -smp 2 -m ${E2E_MEM:-8G} -nographic -no-reboot"
 QEMU_ARGS+=" -netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0"
 QEMU_ARGS+=" $P2P"
 # The console shows warnings and worse only (loglevel=5); /init prints
@@ -116,14 +120,15 @@ check_host() {
 }
 
 check_kernel() {
-	local kernel=$1 config opt
+	local kernel=$1 opts=$KERNEL_OPTS config opt
 
+	[ "${2:-}" = demo ] && opts=$DEMO_OPTS
 	config=$(dirname "$kernel")/../../../.config
-	[ -f "$kernel" ] || die "no kernel $kernel"
+	[ -f "$kernel" ] || die "no kernel $kernel: build it first (make kunit-qemu, or make run for the demo kernel)"
 	[ -f "$config" ] || die "no .config next to $kernel"
-	for opt in $KERNEL_OPTS; do
+	for opt in $opts; do
 		grep -qx "CONFIG_$opt=y" "$config" ||
-			die "$(realpath "$config") lacks CONFIG_$opt=y (the e2e block of kunit/qemu-x86/.kunitconfig): rebuild it (make kunit-qemu)"
+			die "$(realpath "$config") lacks CONFIG_$opt=y (see the e2e block of kunit/qemu-x86/.kunitconfig): rebuild that kernel"
 	done
 }
 
@@ -359,13 +364,22 @@ verdict() {
 	done | sort -u | head -n 10
 }
 
+# The log of a demo run of kernel $1 (the demo kernel of make run: demo).
+demo_log() {
+	if [ "$1" = demo ]; then
+		echo "$LOGS/e2e-demo.log"
+	else
+		echo "$LOGS/e2e-$1-demo.log"
+	fi
+}
+
 # Boots kernel $1 as $2 and checks the run; returns non-zero on failure.
 run_kernel() {
 	local kernel=$1 name=$2 mode=$3 log why start=$SECONDS
 
 	shift 3
 	log=$LOGS/e2e-$name${*:+-args}.log
-	[ "$mode" = demo ] && log=$LOGS/e2e-$name-demo.log
+	[ "$mode" = demo ] && log=$(demo_log "$name")
 	rm -f "$log.why"
 	boot "$kernel" "$log" "$mode" "$@"
 	took "$name guest ($mode)" "$start"
@@ -373,17 +387,75 @@ run_kernel() {
 	check_log "$log" "$name"
 }
 
-# The verdict on the run of log $1 (kernel $2); non-zero on failure.
+# Why the guest of log $1 did not get to its results, in one line with
+# what to do; nothing when it did, or when the cause is not one of these.
+cause() {
+	local log=$1 line
+
+	if grep -q 'guest timed out' "$log.why" 2>/dev/null; then
+		echo "the guest did not finish within $TIMEOUT s (TCG on a busy or slow machine?): its console is in $log"
+	elif ! grep -q '^E2E-BEGIN' "$log" &&
+	     line=$(grep -m 1 -E '^qemu-system-x86_64: ' "$log"); then
+		echo "QEMU did not start the guest: ${line#qemu-system-x86_64: } (is qemu-system-x86 installed and is there memory for -m ${E2E_MEM:-8G}? make deps installs it)"
+	elif grep -qE 'Out of memory|oom-kill|Initramfs unpacking failed|Unable to mount root fs|Memory cgroup out of memory' "$log"; then
+		echo "the guest ran out of memory with -m ${E2E_MEM:-8G}: give it 8 GiB (E2E_MEM=8G, the default)"
+	elif ! grep -q '^E2E-BEGIN' "$log"; then
+		echo "the guest's kernel did not start /init: its console is in $log"
+	fi
+}
+
+# The verdict on the run of log $1 (kernel $2); non-zero on failure.  The
+# first line says why; the problems found follow.
 check_log() {
-	local log=$1 name=$2 why
+	local log=$1 name=$2 why first
 
 	why=$(verdict "$log" "$name")
 	if [ -n "$why" ]; then
-		echo "e2e-$name: FAILED (full log in $log):" >&2
+		first=$(cause "$log")
+		[ -n "$first" ] || first=$(echo "$why" | head -n 1)
+		echo "e2e-$name: FAILED: $first" >&2
 		echo "$why" | sed 's/^/  /' >&2
+		echo "  (full log: $log)" >&2
 		return 1
 	fi
 	echo "e2e-$name: PASS ($(results_of "$log" | wc -l) cases, $log)"
+}
+
+# A size in bytes, in the unit that reads best.
+human() {
+	awk -v b="$1" 'BEGIN {
+		if (b >= 1073741824 && b % 1073741824 == 0) printf "%d GiB", b / 1073741824
+		else if (b >= 1048576 && b % 1048576 == 0) printf "%d MiB", b / 1048576
+		else if (b >= 1024 && b % 1024 == 0) printf "%d KiB", b / 1024
+		else {
+			s = sprintf("%d", b)
+			while (s ~ /[0-9][0-9][0-9][0-9]/)
+				sub(/[0-9][0-9][0-9]($|,)/, ",&", s)
+			printf "%s B", s
+		} }'
+}
+
+# The demo's results (log $1) as a table: case, memory, MR size, the
+# bytes moved and checked, result.
+demo_table() {
+	local line c status rest mem mr moved
+
+	printf '%-15s %-9s %-12s %-32s %s\n' case memory "MR size" "moved and checked" result
+	results_of "$1" | while IFS= read -r line; do
+		read -r _ c status rest <<<"$line"
+		mem=- mr=- moved=-
+		if [[ $rest =~ ([0-9]+)\ bytes\ checked\ 3\ times,\ MR\ ([0-9]+)\ bytes\ of\ ([a-z0-9]+)\ memory ]]; then
+			moved="$(human "${BASH_REMATCH[1]}"), every byte 3 times"
+			mr=$(human "${BASH_REMATCH[2]}")
+			mem=${BASH_REMATCH[3]}
+		elif [ "$c" = setup ]; then
+			moved="rxe0 on eth0"
+		elif [[ $c == rping* ]] && [ "$status" = PASS ]; then
+			mem="rping's"
+			moved="ping data, compared"
+		fi
+		printf '%-15s %-9s %-12s %-32s %s\n' "$c" "$mem" "$mr" "$moved" "$status"
+	done
 }
 
 # The cases of the two results files must be the same.
@@ -434,7 +506,7 @@ main() {
 		return "$rc"
 	fi
 
-	check_kernel "$kernel"
+	check_kernel "$kernel" "$mode"
 	if [ "$mode" = full ] && [ "$recorded" -eq 1 ]; then
 		base_res=$RECORDED_BASE
 		[ -s "$base_res" ] || die "no $base_res: make e2e-base, then copy build/logs/e2e-base.results there"
@@ -459,6 +531,10 @@ main() {
 		fi
 	fi
 	run_kernel "$kernel" "$name" "$mode" "$@" || rc=1
+	if [ "$mode" = demo ] && [ -n "$(results_of "$(demo_log "$name")")" ]; then
+		echo
+		demo_table "$(demo_log "$name")"
+	fi
 	if [ "$mode" = full ] && [ $# -eq 0 ]; then
 		compare "$base_res" "$LOGS/e2e-$name.results" || rc=1
 	fi
