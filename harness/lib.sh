@@ -214,7 +214,7 @@ kunit_counts() {
 # Objects (.o files) of a whole build of each build dir (by its name), for
 # the progress of a build into an empty dir; a build that started from an
 # empty dir records its own count there (.rlist-objects) for the next one.
-declare -A BUILD_OBJECTS=([uml]=900 [x86]=1650 [arm64]=800 [demo]=1240
+declare -A BUILD_OBJECTS=([uml]=900 [x86]=1650 [arm64]=800 [demo]=1520
 	[e2e-base]=1640 [bench-uml]=700 [bench-x86]=1200)
 PROGRESS_PID=
 PROGRESS_COLD=

@@ -31,7 +31,7 @@ main() {
 	t=$((SECONDS - start))
 	echo
 	if [ "$rc" -ne 0 ]; then
-		echo "make run: FAILED after $((t / 60)) min $((t % 60)) s (the line starting with e2e-demo: FAILED says why)" >&2
+		echo "make run: FAILED after $((t / 60)) min $((t % 60)) s: the error above says why" >&2
 		exit "$rc"
 	fi
 	echo "make run: shown in $((t / 60)) min $((t % 60)) s: RDMA WRITE and READ over soft-RoCE (rxe)"
