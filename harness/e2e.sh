@@ -55,7 +55,8 @@ OUT=$BUILD/e2e
 KUNITCONFIG=$RLIST_REPO/kunit/qemu-x86/.kunitconfig
 INIT=$RLIST_REPO/harness/e2e/init
 PROG_SRC=$RLIST_REPO/tools/testing/rlist/rdma_verify.c
-TIMEOUT=900
+# E2E_TIMEOUT: seconds the guest may run.
+TIMEOUT=${E2E_TIMEOUT:-900}
 # The base kernel's results as make e2e-base last produced them, for
 # --recorded-base (make test): copied from build/logs/e2e-base.results.
 RECORDED_BASE=$RLIST_REPO/harness/e2e/base.results
@@ -267,8 +268,10 @@ boot() {
 	local kernel=$1 log=$2 mode=$3 rc show
 
 	shift 3
+	# Every line of the demo; of the full run, each case as it starts
+	# ("# <case>: ..."), its result and its failure.
 	show='^E2E|^# '
-	[ "$mode" = demo ] || show='^E2E |^# .*: [0-9.]+ s$|^#  *FAIL'
+	[ "$mode" = demo ] || show='^E2E |^# [A-Za-z0-9_]+: |^# .*: [0-9.]+ s$|^#  *FAIL'
 	info "qemu-system-x86_64 $QEMU_ARGS -kernel $kernel (log: $log)"
 	set +e
 	# shellcheck disable=SC2086
