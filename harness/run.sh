@@ -22,11 +22,11 @@ main() {
 	need_disk 2 "the demo kernel's build (build/demo)"
 	mkdir -p "$LOGS" "$CCACHE_DIR"
 	info "make run: a small x86_64 kernel with rlist (about 10 min to build cold on 2 cores),"
-	info "then RDMA over soft-RoCE in a QEMU guest through rlist-registered memory (about 3 min)"
+	info "then RDMA over soft-RoCE in a QEMU guest through rlist-registered memory (under a minute)"
 	kunit_build "$TREE" x86_64 "$DEMO_DIR" "$LOGS/demo-build.log" \
 		"$RLIST_REPO/kunit/demo-x86"
 	t=$((SECONDS - start))
-	info "demo kernel built in $((t / 60)) min $((t % 60)) s; booting it (TCG: about a minute to the first case)"
+	info "demo kernel built in $((t / 60)) min $((t % 60)) s; booting it under QEMU"
 	"$RLIST_REPO/harness/e2e.sh" --demo --kernel "$DEMO_KERNEL" --name demo || rc=$?
 	t=$((SECONDS - start))
 	echo
