@@ -16,15 +16,15 @@ set -euo pipefail
 # the run at once, so that a run that got slower says which tier did,
 # long before CI's 90-minute limit.  The budgets add up to less than that.
 TIERS=(
-	"kunit-uml 580 900 $RLIST_REPO/harness/kunit.sh"
-	"kunit-qemu 1400 2100 $RLIST_REPO/harness/kunit-qemu.sh"
-	"p2p-user 15 120 $RLIST_REPO/harness/p2p-user.sh"
-	"e2e 200 420 $RLIST_REPO/harness/e2e.sh --recorded-base"
-	"kunit-arm64 390 600 $RLIST_REPO/harness/kunit-arm64.sh"
-	"check 75 180 $RLIST_REPO/harness/check.sh"
-	"cocci 15 60 $RLIST_REPO/harness/cocci.sh --selftest"
-	"cocci-tree 20 90 $RLIST_REPO/harness/cocci.sh"
-	"ops-build 70 180 $RLIST_REPO/harness/ops-build.sh"
+	"kunit-uml 700 950 $RLIST_REPO/harness/kunit.sh"
+	"kunit-qemu 1430 1900 $RLIST_REPO/harness/kunit-qemu.sh"
+	"p2p-user 30 120 $RLIST_REPO/harness/p2p-user.sh"
+	"e2e 250 420 $RLIST_REPO/harness/e2e.sh --recorded-base"
+	"kunit-arm64 420 600 $RLIST_REPO/harness/kunit-arm64.sh"
+	"check 130 200 $RLIST_REPO/harness/check.sh"
+	"cocci 10 60 $RLIST_REPO/harness/cocci.sh --selftest"
+	"cocci-tree 30 90 $RLIST_REPO/harness/cocci.sh"
+	"ops-build 60 180 $RLIST_REPO/harness/ops-build.sh"
 	"series 230 420 $RLIST_REPO/harness/series.sh"
 )
 
