@@ -21,7 +21,7 @@ TIERS=(
 	"p2p-user 30 120 $RLIST_REPO/harness/p2p-user.sh"
 	"e2e 250 420 $RLIST_REPO/harness/e2e.sh --recorded-base"
 	"kunit-arm64 420 600 $RLIST_REPO/harness/kunit-arm64.sh"
-	"check 130 200 $RLIST_REPO/harness/check.sh"
+	"check 150 300 $RLIST_REPO/harness/check.sh"
 	"cocci 10 60 $RLIST_REPO/harness/cocci.sh --selftest"
 	"cocci-tree 30 90 $RLIST_REPO/harness/cocci.sh"
 	"ops-build 60 180 $RLIST_REPO/harness/ops-build.sh"
