@@ -15,10 +15,11 @@
  *   range, other lists laid out like iommu_dma_map_sg() lays out a
  *   scatterlist;
  * - otherwise every range is mapped in pieces of at most
- *   dma_max_mapping_size() through dma-direct (bouncing through swiotlb and
- *   maintaining caches as needed), dma-iommu for devices that must bounce
- *   (untrusted ones) and for lists with P2P memory, or the device's
- *   dma_map_ops ->map_page(); contiguous results are merged in the DMA list.
+ *   dma_max_mapping_size(), cut at page boundaries, through dma-direct
+ *   (bouncing through swiotlb and maintaining caches as needed), dma-iommu
+ *   for devices that must bounce (untrusted ones) and for lists with P2P
+ *   memory, or the device's dma_map_ops ->map_page(); contiguous results
+ *   are merged in the DMA list.
  *
  * P2P memory is a range tagged with the id of a struct p2pdma_provider, or
  * a P2PDMA page (whose pgmap has a provider).  How the device reaches the
@@ -86,6 +87,19 @@ static enum dr_path dr_path(struct device *dev, const struct dma_map_ops **ops)
 	return DR_OPS;
 }
 
+/*
+ * The largest piece a range is mapped in: dma_max_mapping_size(), cut down
+ * to whole pages so that every piece of a longer range starts at the same
+ * offset in a page as the range.  With a 32-bit size_t the limit without
+ * swiotlb is SIZE_MAX, and a physical range can be longer than that.
+ */
+static size_t dr_piece_max(struct device *dev)
+{
+	size_t max = dma_max_mapping_size(dev);
+
+	return max >= PAGE_SIZE ? round_down(max, PAGE_SIZE) : max;
+}
+
 /* Remember how @rd is mapped (@max: its largest piece), for unmap and sync. */
 static void dr_record(struct rlist_dma *rd, enum dr_path path, size_t max)
 {
@@ -103,7 +117,7 @@ static enum dr_path dr_mapped(struct device *dev, const struct rlist_dma *rd,
 			      const struct dma_map_ops **ops, size_t *max)
 {
 	if (!rd->__piece) {
-		*max = dma_max_mapping_size(dev);
+		*max = dr_piece_max(dev);
 		return dr_path(dev, ops);
 	}
 	*ops = get_dma_ops(dev);
@@ -135,10 +149,19 @@ static bool dr_identity(struct device *dev, const struct rlist_cpu *rc)
 	       dma_direct_get_required_mask(dev);
 }
 
+/*
+ * Mapped through dma-iommu?  Constant false in kernels without it, whose
+ * calls then drop out (as use_dma_iommu() makes them in mapping.c).
+ */
+static bool dr_iommu(enum dr_path path)
+{
+	return IS_ENABLED(CONFIG_IOMMU_DMA) && path == DR_IOMMU;
+}
+
 /* Mapped at one IOVA by dma-iommu, rather than piece by piece? */
 static bool dr_one_iova(enum dr_path path, const struct rlist_dma *rd)
 {
-	return path == DR_IOMMU && rlist_dma_has_base(rd);
+	return dr_iommu(path) && rlist_dma_has_base(rd);
 }
 
 /*
@@ -163,19 +186,16 @@ static dma_addr_t dr_map_piece(struct device *dev, enum dr_path path,
 	if (how->map == PCI_P2PDMA_MAP_BUS_ADDR)
 		return phys + how->prov->bus_offset;
 	if (how->map == PCI_P2PDMA_MAP_THRU_HOST_BRIDGE)
-		return path == DR_IOMMU ?
+		return dr_iommu(path) ?
 			iommu_dma_map_resource(dev, phys, len, dir, attrs) :
 			dma_direct_map_resource(dev, phys, len, dir, attrs);
 
 	page = pfn_to_page(PHYS_PFN(phys));
-	switch (path) {
-	case DR_DIRECT:
+	if (path == DR_DIRECT)
 		return dma_direct_map_page(dev, page, off, len, dir, attrs);
-	case DR_IOMMU:
+	if (dr_iommu(path))
 		return iommu_dma_map_page(dev, page, off, len, dir, attrs);
-	default:
-		return ops->map_page(dev, page, off, len, dir, attrs);
-	}
+	return ops->map_page(dev, page, off, len, dir, attrs);
 }
 
 static void dr_unmap_piece(struct device *dev, enum dr_path path,
@@ -188,46 +208,37 @@ static void dr_unmap_piece(struct device *dev, enum dr_path path,
 	if (how->map == PCI_P2PDMA_MAP_BUS_ADDR)
 		return;
 	if (how->map == PCI_P2PDMA_MAP_THRU_HOST_BRIDGE) {
-		if (path == DR_IOMMU)
+		if (dr_iommu(path))
 			iommu_dma_unmap_resource(dev, dma, len, dir, attrs);
 		return;
 	}
 
-	switch (path) {
-	case DR_DIRECT:
+	if (path == DR_DIRECT)
 		dma_direct_unmap_page(dev, dma, len, dir, attrs);
-		break;
-	case DR_IOMMU:
+	else if (dr_iommu(path))
 		iommu_dma_unmap_page(dev, dma, len, dir, attrs);
-		break;
-	default:
-		if (ops->unmap_page)
-			ops->unmap_page(dev, dma, len, dir, attrs);
-	}
+	else if (ops->unmap_page)
+		ops->unmap_page(dev, dma, len, dir, attrs);
 }
 
 static void dr_sync_piece(struct device *dev, enum dr_path path,
 			  const struct dma_map_ops *ops, dma_addr_t dma,
 			  size_t len, enum dma_data_direction dir, bool for_cpu)
 {
-	switch (path) {
-	case DR_DIRECT:
+	if (path == DR_DIRECT) {
 		if (for_cpu)
 			dma_direct_sync_single_for_cpu(dev, dma, len, dir);
 		else
 			dma_direct_sync_single_for_device(dev, dma, len, dir);
-		break;
-	case DR_IOMMU:
+	} else if (dr_iommu(path)) {
 		if (for_cpu)
 			iommu_dma_sync_single_for_cpu(dev, dma, len, dir);
 		else
 			iommu_dma_sync_single_for_device(dev, dma, len, dir);
-		break;
-	default:
-		if (for_cpu && ops->sync_single_for_cpu)
-			ops->sync_single_for_cpu(dev, dma, len, dir);
-		else if (!for_cpu && ops->sync_single_for_device)
-			ops->sync_single_for_device(dev, dma, len, dir);
+	} else if (for_cpu && ops->sync_single_for_cpu) {
+		ops->sync_single_for_cpu(dev, dma, len, dir);
+	} else if (!for_cpu && ops->sync_single_for_device) {
+		ops->sync_single_for_device(dev, dma, len, dir);
 	}
 }
 
@@ -444,7 +455,7 @@ static int dr_map_pieces(struct device *dev, const struct rlist_cpu *rc,
 {
 	const struct dma_map_ops *ops;
 	enum dr_path path = dr_path(dev, &ops);
-	size_t max = dma_max_mapping_size(dev);
+	size_t max = dr_piece_max(dev);
 	struct dr_walk w;
 	int ret = 0;
 	bool ok;
@@ -614,11 +625,11 @@ int dma_map_rlist(struct device *dev, const struct rlist_cpu *rc,
 
 	if (path == DR_DIRECT && !p2p && dr_identity(dev, rc)) {
 		rlist_dma_init_identity(rd, rc);
-		dr_record(rd, path, dma_max_mapping_size(dev));
+		dr_record(rd, path, dr_piece_max(dev));
 		goto out_report;
 	}
 	ret = -EOPNOTSUPP;
-	if (path == DR_IOMMU && !p2p) {
+	if (dr_iommu(path) && !p2p) {
 		unsigned long mask = ULONG_MAX;
 
 		if (seg)
@@ -628,7 +639,7 @@ int dma_map_rlist(struct device *dev, const struct rlist_cpu *rc,
 	if (ret == -EOPNOTSUPP)
 		ret = dr_map_pieces(dev, rc, rd, dir, attrs, gfp);
 	else if (!ret)
-		dr_record(rd, path, dma_max_mapping_size(dev));
+		dr_record(rd, path, dr_piece_max(dev));
 	if (ret)
 		return ret;
 	if (seg && !rlist_dma_segmentation_ok(rc, rd, seg)) {
