@@ -349,6 +349,119 @@ static void dma_rlist_test_identity(struct kunit *test)
 	sg_free_table(&sgt);
 }
 
+static void dr_free_page(void *data)
+{
+	__free_page(data);
+}
+
+/*
+ * A list longer than 4 GiB, the same page over and over: its length, a seek
+ * past 4 GiB, and, on a coherent device that reaches all memory, its
+ * identity mapping, whose length and ranges are those of the CPU list.  A
+ * DMA list of as many contiguous pages is one range longer than 4 GiB, cut
+ * into segments and blocks of 1 GiB.  Lengths and positions are 64-bit
+ * everywhere; with a 32-bit size_t or unsigned long (i386, arm) a value
+ * that passes through either on the way comes out cut to 32 bits.
+ */
+static void dma_rlist_test_over_4g(struct kunit *test)
+{
+	static const struct rlist_dma_segmentation seg = {
+		.max_segment_size = SZ_1G,
+		.segment_boundary_mask = U64_MAX,
+	};
+	const unsigned long n = (SZ_4G >> PAGE_SHIFT) + 3;
+	const u64 len = (u64)n * PAGE_SIZE, pos = SZ_4G + PAGE_SIZE + 5;
+	const dma_addr_t base = SZ_1G;
+	struct dr_fixture *f = test->priv;
+	struct rlist_dma_iter dit;
+	struct rlist_cpu_iter it;
+	struct rlist_cpu rc;
+	struct rlist_dma rd;
+	struct page *page;
+	unsigned long i;
+	u64 sum = 0;
+	int ret;
+
+	page = alloc_page(GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, dr_free_page,
+							page), 0);
+	rlist_cpu_init(&rc);
+	KUNIT_ASSERT_EQ(test, rlist_cpu_preload(&rc, n, GFP_KERNEL), 0);
+	for (i = 0; i < n; i++) {
+		ret = rlist_cpu_append_page(&rc, page, 0, PAGE_SIZE,
+					    GFP_KERNEL);
+		if (ret) {
+			rlist_cpu_destroy(&rc, 0);
+			KUNIT_FAIL_AND_ABORT(test, "append %lu: %d", i, ret);
+		}
+	}
+	rlist_cpu_append_end(&rc);
+	KUNIT_EXPECT_EQ(test, rlist_cpu_length(&rc), len);
+	KUNIT_EXPECT_TRUE(test, rlist_cpu_iter_seek(&it, &rc, pos,
+						    RLIST_CPU_STEP_RANGE));
+	KUNIT_EXPECT_EQ(test, it.pos, pos);
+	KUNIT_EXPECT_EQ(test, it.phys, page_to_phys(page) + 5);
+	KUNIT_EXPECT_EQ(test, it.len, PAGE_SIZE - 5);
+
+	if (IS_ENABLED(CONFIG_DMA_API_DEBUG) ||
+	    is_swiotlb_force_bounce(f->dev)) {
+		/*
+		 * DMA API debugging would track a million mappings, swiotlb
+		 * bounce as many pages.
+		 */
+		kunit_info(test, "identity mapping not tried: %s",
+			   is_swiotlb_force_bounce(f->dev) ? "swiotlb=force" :
+			   "CONFIG_DMA_API_DEBUG");
+	} else {
+		dr_make_coherent(f->dev);
+		KUNIT_ASSERT_EQ(test, dma_map_rlist(f->dev, &rc, &rd, NULL,
+						    DMA_BIDIRECTIONAL, 0,
+						    GFP_KERNEL), 0);
+		KUNIT_EXPECT_TRUE(test, rlist_dma_is_identity(&rd));
+		KUNIT_EXPECT_EQ(test, rlist_dma_length(&rd), len);
+		i = 0;
+		rlist_dma_for_each_range(&rd, &dit) {
+			if (dit.addr != page_to_phys(page) ||
+			    dit.len != PAGE_SIZE || dit.pos != sum)
+				break;
+			sum += dit.len;
+			i++;
+		}
+		KUNIT_EXPECT_EQ(test, i, n);
+		KUNIT_EXPECT_EQ(test, sum, len);
+		dma_unmap_rlist(f->dev, &rc, &rd, DMA_BIDIRECTIONAL, 0);
+	}
+	rlist_cpu_destroy(&rc, 0);
+
+	rlist_dma_init(&rd);
+	for (i = 0; i < n; i++) {
+		ret = rlist_dma_append_absolute(&rd, base + (u64)i * PAGE_SIZE,
+						PAGE_SIZE, GFP_KERNEL);
+		if (ret) {
+			rlist_dma_destroy(&rd);
+			KUNIT_FAIL_AND_ABORT(test, "DMA append %lu: %d", i,
+					     ret);
+		}
+	}
+	KUNIT_EXPECT_EQ(test, rlist_dma_length(&rd), len);
+	KUNIT_ASSERT_TRUE(test, rlist_dma_iter_start(&dit, &rd, NULL));
+	KUNIT_EXPECT_EQ(test, dit.addr, base);
+	KUNIT_EXPECT_EQ(test, dit.len, len);
+	KUNIT_EXPECT_FALSE(test, rlist_dma_iter_next(&dit));
+	KUNIT_EXPECT_EQ(test, rlist_dma_nr_segments(&rd, &seg), 5);
+	KUNIT_EXPECT_EQ(test, rlist_dma_num_blocks(&rd, SZ_1G, base), 5);
+	i = 0;
+	rlist_dma_for_each_block(&rd, SZ_1G, &dit) {
+		KUNIT_EXPECT_EQ(test, dit.addr, base + (u64)i * SZ_1G);
+		KUNIT_EXPECT_EQ(test, dit.len,
+				i < 4 ? SZ_1G : 3 * PAGE_SIZE);
+		i++;
+	}
+	KUNIT_EXPECT_EQ(test, i, 5);
+	rlist_dma_destroy(&rd);
+}
+
 /* Highest physical address of the pieces, and the lowest page's last byte. */
 static void dr_phys_bounds(struct kunit *test, phys_addr_t *low_end,
 			   phys_addr_t *high)
@@ -642,9 +755,9 @@ static void dr_build_contig(struct kunit *test, struct rlist_cpu *rc,
 }
 
 /*
- * -EOVERFLOW on dma-direct: two contiguous pages on an 8 KiB boundary are
- * one segment for a device that cannot cross 8 KiB boundaries, but a DMA
- * offset of one page moves them across one, two segments: mapping with
+ * -EOVERFLOW on dma-direct: two contiguous pages on a two-page boundary are
+ * one segment for a device that cannot cross two-page boundaries, but a
+ * DMA offset of one page moves them across one, two segments: mapping with
  * that segmentation fails and leaves nothing mapped (per DMA API debugging,
  * if on), while without a segmentation, or with the offset a multiple of
  * the boundary, the same list maps at phys + offset.
@@ -652,7 +765,7 @@ static void dr_build_contig(struct kunit *test, struct rlist_cpu *rc,
 static void dma_rlist_test_overflow(struct kunit *test)
 {
 	static const struct rlist_dma_segmentation seg = {
-		.max_segment_size = SZ_64K,
+		.max_segment_size = 4 * PAGE_SIZE,
 		.segment_boundary_mask = 2 * PAGE_SIZE - 1,
 	};
 	struct dr_fixture *f = test->priv;
@@ -1665,6 +1778,69 @@ static void dma_rlist_test_overflow_ops(struct kunit *test)
 	rlist_cpu_destroy(&rc, 0);
 }
 
+/* A limit that is not a whole number of pages: two pages and a half. */
+static size_t dr_fake_odd_max_mapping_size(struct device *dev)
+{
+	return 2 * PAGE_SIZE + PAGE_SIZE / 2;
+}
+
+static const struct dma_map_ops dr_fake_odd_ops = {
+	.map_page = dr_fake_map_page,
+	.unmap_page = dr_fake_unmap_page,
+	.sync_single_for_cpu = dr_fake_sync,
+	.sync_single_for_device = dr_fake_sync,
+	.max_mapping_size = dr_fake_odd_max_mapping_size,
+};
+
+/*
+ * A range longer than dma_max_mapping_size() is cut at page boundaries,
+ * whatever the limit: four contiguous pages under a limit of two pages and
+ * a half are two pieces of two pages, each mapped, synced and unmapped as
+ * such.  (On a 32-bit kernel the limit of dma-direct without swiotlb is
+ * SIZE_MAX, which is not a whole number of pages either.)
+ */
+static void dma_rlist_test_ops_piece_pages(struct kunit *test)
+{
+	struct dr_fixture *f = test->priv;
+	struct rlist_dma_iter dit;
+	struct rlist_cpu rc;
+	struct rlist_dma rd;
+	struct page *page;
+	phys_addr_t phys;
+	int i;
+
+	page = dr_alloc_pages4(test);
+	phys = page_to_phys(page);
+	dr_build_contig(test, &rc, page, 4);
+	set_dma_ops(f->dev, &dr_fake_odd_ops);
+
+	dr_fake = (struct dr_fake){ .fail_at = -1 };
+	KUNIT_ASSERT_EQ(test, dma_map_rlist(f->dev, &rc, &rd, NULL,
+					    DMA_BIDIRECTIONAL, 0, GFP_KERNEL),
+			0);
+	KUNIT_EXPECT_EQ(test, dr_fake.maps, 2);
+	KUNIT_ASSERT_EQ(test, dr_fake.nr_live, 2);
+	for (i = 0; i < 2; i++) {
+		KUNIT_EXPECT_EQ(test, dr_fake.live[i].dma,
+				phys + DR_FAKE_OFFSET + i * 2 * PAGE_SIZE);
+		KUNIT_EXPECT_EQ(test, dr_fake.live[i].len, 2 * PAGE_SIZE);
+	}
+	/* The pieces are contiguous: one DMA range. */
+	KUNIT_ASSERT_TRUE(test, rlist_dma_iter_start(&dit, &rd, NULL));
+	KUNIT_EXPECT_EQ(test, dit.addr, phys + DR_FAKE_OFFSET);
+	KUNIT_EXPECT_EQ(test, dit.len, 4 * PAGE_SIZE);
+	KUNIT_EXPECT_FALSE(test, rlist_dma_iter_next(&dit));
+	dma_sync_rlist_for_cpu(f->dev, &rc, &rd, DMA_BIDIRECTIONAL);
+	KUNIT_EXPECT_EQ(test, dr_fake.syncs, 2);
+	/* Each piece unmapped exactly as it was mapped. */
+	dma_unmap_rlist(f->dev, &rc, &rd, DMA_BIDIRECTIONAL, 0);
+	KUNIT_EXPECT_EQ(test, dr_fake.unmaps, 2);
+	KUNIT_EXPECT_EQ(test, dr_fake.nr_live, 0);
+
+	set_dma_ops(f->dev, NULL);
+	rlist_cpu_destroy(&rc, 0);
+}
+
 /*
  * dma_map_ops, every step that can fail, in turn: ->map_page() at each
  * piece of one range cut into pages (the pieces before it unmapped once
@@ -1752,6 +1928,11 @@ static void dma_rlist_test_ops(struct kunit *test)
 }
 
 static void dma_rlist_test_overflow_ops(struct kunit *test)
+{
+	kunit_skip(test, "no dma_map_ops in this kernel");
+}
+
+static void dma_rlist_test_ops_piece_pages(struct kunit *test)
 {
 	kunit_skip(test, "no dma_map_ops in this kernel");
 }
@@ -2089,6 +2270,7 @@ static void dma_rlist_test_noncoherent_skip_sync(struct kunit *test)
 
 static struct kunit_case dma_rlist_test_cases[] = {
 	KUNIT_CASE(dma_rlist_test_identity),
+	KUNIT_CASE(dma_rlist_test_over_4g),
 	KUNIT_CASE(dma_rlist_test_mapped),
 	KUNIT_CASE(dma_rlist_test_mask_violation),
 	KUNIT_CASE(dma_rlist_test_refused),
@@ -2105,6 +2287,7 @@ static struct kunit_case dma_rlist_test_cases[] = {
 	KUNIT_CASE(dma_rlist_test_iommu),
 	KUNIT_CASE(dma_rlist_test_ops),
 	KUNIT_CASE(dma_rlist_test_overflow_ops),
+	KUNIT_CASE(dma_rlist_test_ops_piece_pages),
 	KUNIT_CASE(dma_rlist_test_ops_faults),
 	KUNIT_CASE(dma_rlist_test_noncoherent),
 	KUNIT_CASE(dma_rlist_test_noncoherent_skip_sync),

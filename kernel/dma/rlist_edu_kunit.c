@@ -2936,7 +2936,8 @@ static void p2p_revoke_race(struct kunit *test)
 /*
  * pci_p2pdma_register_bar() refuses, with -EINVAL and nothing registered,
  * a BAR number out of range, a BAR that is not memory (ivshmem-plain does
- * not implement BAR 1), an offset at the end of the BAR and a size past it.
+ * not implement BAR 1), an offset at the end of the BAR and a size past it,
+ * also one that is a page once cut to 32 bits.
  */
 static void p2p_register_invalid(struct kunit *test)
 {
@@ -2962,6 +2963,11 @@ static void p2p_register_invalid(struct kunit *test)
 		pci_p2pdma_unregister_bar(prov);
 	prov = pci_p2pdma_register_bar(pdev, IVSHMEM_BAR, PAGE_SIZE,
 				       len - PAGE_SIZE + 1);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(prov), -EINVAL);
+	if (!IS_ERR(prov))
+		pci_p2pdma_unregister_bar(prov);
+	prov = pci_p2pdma_register_bar(pdev, IVSHMEM_BAR, 0,
+				       BIT_ULL(32) + PAGE_SIZE);
 	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(prov), -EINVAL);
 	if (!IS_ERR(prov))
 		pci_p2pdma_unregister_bar(prov);
