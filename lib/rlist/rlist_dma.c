@@ -7,7 +7,6 @@
  */
 #include <linux/rlist.h>
 #include <linux/bitops.h>
-#include <linux/count_zeros.h>
 #include <linux/log2.h>
 #include <linux/overflow.h>
 #include <linux/export.h>
@@ -496,7 +495,7 @@ unsigned long rlist_dma_find_best_blocksz(const struct rlist_dma *rd,
 		va += it.len;
 	}
 	if (mask)
-		pgsz_bitmap &= GENMASK(count_trailing_zeros(mask), 0);
+		pgsz_bitmap &= GENMASK(__ffs(mask), 0);
 	return pgsz_bitmap ? rounddown_pow_of_two(pgsz_bitmap) : 0;
 }
 EXPORT_SYMBOL_GPL(rlist_dma_find_best_blocksz);

@@ -8,7 +8,6 @@
 #include <kunit/test.h>
 #include <linux/bitops.h>
 #include <linux/bvec.h>
-#include <linux/count_zeros.h>
 #include <linux/gfp.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
@@ -1138,7 +1137,7 @@ static unsigned long ref_ib_find_best_pgsz(const struct ib_sge_model *sg,
 		pgoff = 0;
 	}
 	if (mask)
-		pgsz_bitmap &= GENMASK(count_trailing_zeros(mask), 0);
+		pgsz_bitmap &= GENMASK(__ffs(mask), 0);
 	return pgsz_bitmap ? rounddown_pow_of_two(pgsz_bitmap) : 0;
 }
 

@@ -34,7 +34,6 @@
  */
 #include <kunit/device.h>
 #include <kunit/test.h>
-#include <linux/count_zeros.h>
 #include <linux/cred.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-direct.h>
@@ -206,7 +205,7 @@ static unsigned long ref_best_pgsz(const dma_addr_t *dma, unsigned long npages,
 		pgoff = 0;
 	}
 	if (mask)
-		pgsz_bitmap &= GENMASK(count_trailing_zeros(mask), 0);
+		pgsz_bitmap &= GENMASK(__ffs(mask), 0);
 	return pgsz_bitmap ? rounddown_pow_of_two(pgsz_bitmap) : 0;
 }
 
