@@ -39,6 +39,7 @@
 #include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
 #include <linux/dma-rlist.h>
+#include <linux/math64.h>
 #include <linux/module.h>
 #include <linux/prandom.h>
 #include <linux/random.h>
@@ -1442,7 +1443,7 @@ static u64 rp_nr_blocks(struct rp_ctx *c, u64 bs, u64 hwva)
 	if (!c->dmlen || check_add_overflow(hwva, c->dmlen - 1, &last))
 		return 0;
 	/* dmlen < RP_MAX_LEN: no overflow below */
-	return ((hwva & (bs - 1)) + c->dmlen - 1) / bs + 1;
+	return div64_u64((hwva & (bs - 1)) + c->dmlen - 1, bs) + 1;
 }
 
 /* DMA address of list byte @pos, from the model's DMA ranges. */
@@ -1612,7 +1613,8 @@ static bool rp_check_dma_model(struct rp_ctx *c, const struct rlist_dma *rd)
 
 		if (!RP_CHECK(c, k < nb, "block %llu of size %llu past the %llu blocks",
 			      k, best, nb) ||
-		    !RP_CHECK(c, va / best == c->hwva / best + k &&
+		    !RP_CHECK(c, div64_u64(va, best) ==
+			      div64_u64(c->hwva, best) + k &&
 			      (k == 0 || !(va & (best - 1))) &&
 			      it.addr == ALIGN_DOWN(rp_dm_addr(c, it.pos), best),
 			      "block %llu of size %llu: %pad at %llu, HW VA %#llx",

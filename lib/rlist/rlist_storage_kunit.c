@@ -7,6 +7,7 @@
  */
 #include <kunit/test.h>
 #include <kunit/static_stub.h>
+#include <linux/math64.h>
 #include <linux/module.h>
 #include <linux/prandom.h>
 #include <linux/rlist.h>
@@ -191,8 +192,12 @@ static void expect_seeks(struct kunit *test, const struct rlist *rl,
 		expect_seek(test, rl, m, m->pos[i]);
 		expect_seek(test, rl, m, m->pos[i] + m->e[i].length - 1);
 	}
-	for (i = 0; i < 64 && m->length; i++)
-		expect_seek(test, rl, m, rnd_u64(rnd) % m->length);
+	for (i = 0; i < 64 && m->length; i++) {
+		u64 pos;
+
+		div64_u64_rem(rnd_u64(rnd), m->length, &pos);
+		expect_seek(test, rl, m, pos);
+	}
 	expect_seek(test, rl, m, m->length);
 	expect_seek(test, rl, m, U64_MAX);
 }
@@ -841,7 +846,7 @@ static void rlist_test_memory(struct kunit *test)
 	rlist_init(&rl);
 	for (i = 0; i < npages; i++) {
 		/* No two pages adjacent: the worst case for merging. */
-		e = (struct rlist_entry){ .base = (3 * i + 1) << PAGE_SHIFT,
+		e = (struct rlist_entry){ .base = (3 * (u64)i + 1) << PAGE_SHIFT,
 					  .length = PAGE_SIZE };
 		KUNIT_ASSERT_EQ(test, rlist_append(&rl, &e, 0, GFP_KERNEL), 0);
 	}
@@ -856,7 +861,7 @@ static void rlist_test_memory(struct kunit *test)
 	/* 1 GiB in 2 MiB runs, none adjacent: 512 entries. */
 	rlist_init(&rl);
 	for (i = 0; i < 512; i++) {
-		e = (struct rlist_entry){ .base = (4 * i + 2) << 21,
+		e = (struct rlist_entry){ .base = (4 * (u64)i + 2) << 21,
 					  .length = 2 << 20 };
 		KUNIT_ASSERT_EQ(test, rlist_append(&rl, &e, 0, GFP_KERNEL), 0);
 	}
@@ -869,7 +874,7 @@ static void rlist_test_memory(struct kunit *test)
 	/* A run of contiguous pages, longer than 4 GiB, is one entry. */
 	rlist_init(&rl);
 	for (i = 0; i < (8ULL << 30) >> 21; i++) {
-		e = (struct rlist_entry){ .base = (1ULL << 32) + (i << 21),
+		e = (struct rlist_entry){ .base = (1ULL << 32) + ((u64)i << 21),
 					  .length = 2 << 20 };
 		KUNIT_ASSERT_EQ(test, rlist_append(&rl, &e, 0, GFP_KERNEL), 0);
 	}
