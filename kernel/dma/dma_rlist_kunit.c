@@ -25,6 +25,16 @@
 #include "../../lib/rlist/rlist_internal.h"
 #include "../../lib/rlist/rlist_kunit.h"
 
+/*
+ * The tests that watch swiotlb and the cache maintenance with kprobes read
+ * the probed functions' arguments one register each: 64-bit kernels whose
+ * architecture gives regs_get_kernel_argument().
+ */
+#if defined(CONFIG_KPROBES) && defined(CONFIG_64BIT) && \
+	defined(CONFIG_HAVE_FUNCTION_ARG_ACCESS_API)
+#define DR_ARG_PROBES 1
+#endif
+
 #define NR_PAGES 24
 
 struct dr_fixture {
@@ -1265,7 +1275,8 @@ static void dma_rlist_test_mask_piece(struct kunit *test)
 	rlist_cpu_destroy(&rc, 0);
 }
 
-#if defined(CONFIG_SWIOTLB) && defined(CONFIG_KRETPROBES)
+#if defined(CONFIG_SWIOTLB) && defined(CONFIG_KRETPROBES) && \
+	defined(DR_ARG_PROBES)
 /*
  * swiotlb finds no slot for the bounce buffer of call number @fail_at:
  * a kretprobe on swiotlb_tbl_map_single() for the test's device releases
@@ -1401,7 +1412,7 @@ static void dma_rlist_test_swiotlb_noslot(struct kunit *test)
 #else
 static void dma_rlist_test_swiotlb_noslot(struct kunit *test)
 {
-	kunit_skip(test, "needs CONFIG_SWIOTLB and CONFIG_KRETPROBES");
+	kunit_skip(test, "needs CONFIG_SWIOTLB and 64-bit CONFIG_KRETPROBES");
 }
 #endif
 
@@ -1948,7 +1959,7 @@ static void dma_rlist_test_ops_piece_pages(struct kunit *test)
  * once, in the direction of the mapping, and what dma_map_sgtable() and
  * friends maintain for the same memory on the same device.
  */
-#ifdef CONFIG_KPROBES
+#ifdef DR_ARG_PROBES
 #include <linux/kprobes.h>
 
 #define DR_CM_MAX	32
@@ -2259,14 +2270,14 @@ static void dma_rlist_test_noncoherent_skip_sync(struct kunit *test)
 #else
 static void dma_rlist_test_noncoherent(struct kunit *test)
 {
-	kunit_skip(test, "needs CONFIG_KPROBES");
+	kunit_skip(test, "needs 64-bit CONFIG_KPROBES");
 }
 
 static void dma_rlist_test_noncoherent_skip_sync(struct kunit *test)
 {
-	kunit_skip(test, "needs CONFIG_KPROBES");
+	kunit_skip(test, "needs 64-bit CONFIG_KPROBES");
 }
-#endif /* CONFIG_KPROBES */
+#endif /* DR_ARG_PROBES */
 
 static struct kunit_case dma_rlist_test_cases[] = {
 	KUNIT_CASE(dma_rlist_test_identity),
