@@ -22,10 +22,10 @@ export KCC BUILD CCACHE_DIR JOBS FORCE
 
 H := harness
 
-.PHONY: help deps tree refresh kunit kunit-qemu p2p-user e2e e2e-base kunit-arm64 ops-build run check series test clean distclean cocci drivers bench
+.PHONY: help deps tree refresh kunit kunit-qemu p2p-user e2e e2e-base kunit-arm64 kunit-i386 kunit-arm kunit-s390 ops-build run check series test clean distclean cocci drivers bench
 
 help:
-	@echo "targets: deps tree refresh kunit kunit-qemu p2p-user e2e e2e-base kunit-arm64 ops-build run check series test clean distclean cocci drivers bench"
+	@echo "targets: deps tree refresh kunit kunit-qemu p2p-user e2e e2e-base kunit-arm64 kunit-i386 kunit-arm kunit-s390 ops-build run check series test clean distclean cocci drivers bench"
 	@echo "main job: make run    tests: make test    (see README.md)"
 
 deps:
@@ -60,9 +60,11 @@ e2e: tree
 e2e-base: tree
 	@$(H)/e2e.sh --base
 
-# arm64 KUnit kernel under QEMU (TCG): DMA to non-coherent devices.
-kunit-arm64: tree
-	@$(H)/kunit-arm64.sh
+# Small KUnit kernels under QEMU (TCG), cross-compiled: arm64 (64 KiB
+# pages, non-coherent DMA), i386 (PAE), arm (LPAE), s390 (big-endian).
+KUNIT_ARCHES := kunit-arm64 kunit-i386 kunit-arm kunit-s390
+$(KUNIT_ARCHES): tree
+	@$(H)/kunit-arch.sh $(@:kunit-%=%)
 
 # x86_64 allmodconfig build of rlist and of the dma_map_ops files.
 ops-build: tree
@@ -107,7 +109,7 @@ bench: deps tree
 	@$(H)/bench.sh $(if $(COMMIT),--commit)
 
 clean:
-	rm -rf build/uml build/x86 build/demo build/p2p-user build/arm64 build/allmod build/series build/series-check build/series-uml build/x86-boot build/logs \
+	rm -rf build/uml build/x86 build/demo build/p2p-user build/arm64 build/i386 build/arm build/s390 build/allmod build/series build/series-check build/series-uml build/x86-boot build/logs \
 		build/e2e build/e2e-base build/drivers build/drivers-base build/base-src \
 		build/bench build/bench-uml build/bench-x86
 	-git -C build/linux worktree prune 2>/dev/null
