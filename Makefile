@@ -66,7 +66,8 @@ KUNIT_ARCHES := kunit-arm64 kunit-i386 kunit-arm kunit-s390
 $(KUNIT_ARCHES): tree
 	@$(H)/kunit-arch.sh $(@:kunit-%=%)
 
-# x86_64 allmodconfig build of rlist and of the dma_map_ops files.
+# Every dma_map_ops file built for its own architecture with W=1, against
+# the base (cross compilers: deps.sh --ops); make test runs its x86_64 part.
 ops-build: tree
 	@$(H)/ops-build.sh
 
@@ -109,7 +110,7 @@ bench: deps tree
 	@$(H)/bench.sh $(if $(COMMIT),--commit)
 
 clean:
-	rm -rf build/uml build/x86 build/demo build/p2p-user build/arm64 build/i386 build/arm build/s390 build/allmod build/series build/series-check build/series-uml build/x86-boot build/logs \
+	rm -rf build/uml build/x86 build/demo build/p2p-user build/arm64 build/i386 build/arm build/s390 build/ops build/allmod build/series build/series-check build/series-uml build/x86-boot build/logs \
 		build/e2e build/e2e-base build/drivers build/drivers-base build/base-src \
 		build/bench build/bench-uml build/bench-x86
 	-git -C build/linux worktree prune 2>/dev/null
