@@ -17,19 +17,19 @@ set -euo pipefail
 # long before CI's 90-minute limit.  A budget is about a quarter above
 # the expected time.
 TIERS=(
-	"kunit-uml 650 850 $RLIST_REPO/harness/kunit.sh"
-	"kunit-qemu 1430 1800 $RLIST_REPO/harness/kunit-qemu.sh"
-	"p2p-user 30 90 $RLIST_REPO/harness/p2p-user.sh"
-	"e2e 250 360 $RLIST_REPO/harness/e2e.sh --recorded-base"
-	"kunit-arm64 360 450 $RLIST_REPO/harness/kunit-arch.sh arm64"
-	"kunit-i386 360 450 $RLIST_REPO/harness/kunit-arch.sh i386"
-	"kunit-arm 360 450 $RLIST_REPO/harness/kunit-arch.sh arm"
-	"kunit-s390 420 520 $RLIST_REPO/harness/kunit-arch.sh s390"
-	"check 150 240 $RLIST_REPO/harness/check.sh"
-	"cocci 10 40 $RLIST_REPO/harness/cocci.sh --selftest"
-	"cocci-tree 30 60 $RLIST_REPO/harness/cocci.sh"
-	"ops-build 60 120 $RLIST_REPO/harness/ops-build.sh --x86"
-	"series 230 330 $RLIST_REPO/harness/series.sh"
+	"kunit-uml 620 850 $RLIST_REPO/harness/kunit.sh"
+	"kunit-qemu 1150 1500 $RLIST_REPO/harness/kunit-qemu.sh"
+	"p2p-user 20 90 $RLIST_REPO/harness/p2p-user.sh"
+	"e2e 150 300 $RLIST_REPO/harness/e2e.sh --recorded-base"
+	"kunit-arm64 400 500 $RLIST_REPO/harness/kunit-arch.sh arm64"
+	"kunit-i386 290 400 $RLIST_REPO/harness/kunit-arch.sh i386"
+	"kunit-arm 260 360 $RLIST_REPO/harness/kunit-arch.sh arm"
+	"kunit-s390 230 330 $RLIST_REPO/harness/kunit-arch.sh s390"
+	"check 110 200 $RLIST_REPO/harness/check.sh"
+	"cocci 15 40 $RLIST_REPO/harness/cocci.sh --selftest"
+	"cocci-tree 20 60 $RLIST_REPO/harness/cocci.sh"
+	"ops-build 70 120 $RLIST_REPO/harness/ops-build.sh --x86"
+	"series 270 360 $RLIST_REPO/harness/series.sh"
 )
 
 # Print the plan: each tier's expected cold time and budget, and the sums.
