@@ -1586,6 +1586,7 @@ static struct dr_fake {
 	} live[DR_FAKE_MAX];
 	int nr_live, maps, unmaps, syncs, fail_at;
 	bool spread;	/* leave a page of hole after each mapping */
+	size_t max;	/* ->max_mapping_size() of dr_fake_page_ops (0: a page) */
 } dr_fake;
 
 static dma_addr_t dr_fake_map_page(struct device *dev, struct page *page,
@@ -1637,10 +1638,10 @@ static const struct dma_map_ops dr_fake_ops = {
 
 static size_t dr_fake_max_mapping_size(struct device *dev)
 {
-	return PAGE_SIZE;
+	return dr_fake.max ?: PAGE_SIZE;
 }
 
-/* The same, mapping at most a page per ->map_page() call. */
+/* The same, mapping at most dr_fake.max (a page) per ->map_page() call. */
 static const struct dma_map_ops dr_fake_page_ops = {
 	.map_page = dr_fake_map_page,
 	.unmap_page = dr_fake_unmap_page,
@@ -1789,20 +1790,6 @@ static void dma_rlist_test_overflow_ops(struct kunit *test)
 	rlist_cpu_destroy(&rc, 0);
 }
 
-/* A limit that is not a whole number of pages: two pages and a half. */
-static size_t dr_fake_odd_max_mapping_size(struct device *dev)
-{
-	return 2 * PAGE_SIZE + PAGE_SIZE / 2;
-}
-
-static const struct dma_map_ops dr_fake_odd_ops = {
-	.map_page = dr_fake_map_page,
-	.unmap_page = dr_fake_unmap_page,
-	.sync_single_for_cpu = dr_fake_sync,
-	.sync_single_for_device = dr_fake_sync,
-	.max_mapping_size = dr_fake_odd_max_mapping_size,
-};
-
 /*
  * A range longer than dma_max_mapping_size() is cut at page boundaries,
  * whatever the limit: four contiguous pages under a limit of two pages and
@@ -1823,9 +1810,13 @@ static void dma_rlist_test_ops_piece_pages(struct kunit *test)
 	page = dr_alloc_pages4(test);
 	phys = page_to_phys(page);
 	dr_build_contig(test, &rc, page, 4);
-	set_dma_ops(f->dev, &dr_fake_odd_ops);
+	set_dma_ops(f->dev, &dr_fake_page_ops);
 
-	dr_fake = (struct dr_fake){ .fail_at = -1 };
+	/* A limit that is not a whole number of pages. */
+	dr_fake = (struct dr_fake){
+		.fail_at = -1,
+		.max = 2 * PAGE_SIZE + PAGE_SIZE / 2,
+	};
 	KUNIT_ASSERT_EQ(test, dma_map_rlist(f->dev, &rc, &rd, NULL,
 					    DMA_BIDIRECTIONAL, 0, GFP_KERNEL),
 			0);
